@@ -1,0 +1,1 @@
+"""The Streamlit dashboard that `hub dashboard` serves."""
