@@ -132,6 +132,10 @@ class Plugins:
                 hint += f" Plugins that failed to load: {', '.join(broken)} (see 'hub plugins list')."
             raise UnknownNameError(f"No {PROVISIONS[kind].noun} named '{name}'.", hint) from None
 
+    def version_of(self, plugin: str) -> str:
+        """The installed version of a plugin's package ('' for in-memory plugins)."""
+        return self.infos[plugin].version
+
     def trainer_for(self, framework: str) -> Provided[TrainerSpec]:
         for provided in self._provided["trainers"].values():
             if provided.spec.framework == framework:

@@ -21,6 +21,10 @@ ProgressCallback = Callable[[str, float], None]
 """Called with a short description of the current step and the fraction done (0.0 to 1.0)."""
 
 
+def no_progress(message: str, fraction: float) -> None:
+    """The progress callback for work that runs without a display."""
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """A dataset a plugin offers: how to load it and what its columns mean.
@@ -73,6 +77,7 @@ class ModelSpec:
 class FitRequest:
     """What a trainer is asked to fit: a model spec, its parameters and the training rows.
 
+    ``params`` are complete: the model's ``default_params`` with the user's values over them.
     ``y`` holds 1 for the dataset's positive label and 0 otherwise.
     """
 

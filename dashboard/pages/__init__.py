@@ -1,1 +1,0 @@
-"""The dashboard pages, one module each."""

@@ -1,0 +1,39 @@
+"""``hub evaluate``: run evaluators on a registered version and store the reports with it."""
+
+from __future__ import annotations
+
+import click
+
+from hub.commands import open_registry, parse_ref
+from hub.output import console, emit_json, progress_bar
+
+
+def split_names(value: str | None) -> list[str] | None:
+    return [name.strip() for name in value.split(",") if name.strip()] if value else None
+
+
+@click.command()
+@click.argument("ref", metavar="MODEL[:VERSION]")
+@click.option("--dataset", help="Dataset to evaluate on [default: the one the version was trained on].")
+@click.option("--sensitive", help="Comma-separated sensitive columns [default: the dataset's declared ones].")
+@click.option("--evaluator", "evaluators", help="Comma-separated evaluators [default: every one that applies].")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored reports as JSON.")
+@click.pass_context
+def evaluate(ctx, ref, dataset, sensitive, evaluators, as_json) -> None:
+    """Explain and audit a version; on its training dataset, the held-out rows are used."""
+    from hub.evaluation import evaluate as run_evaluation
+    from hub.plugins import installed_plugins
+
+    name, version = parse_ref(ref)
+    with progress_bar(f"Evaluating {ref}") as progress:
+        results = run_evaluation(
+            installed_plugins(), open_registry(ctx), name, version, dataset=dataset,
+            sensitive=split_names(sensitive), evaluators=split_names(evaluators), progress=progress,
+        )
+    if as_json:
+        emit_json({result.evaluator: result.body for result in results})
+        return
+    out = console()
+    for result in results:
+        out.rule(f"{result.evaluator} ({result.report.kind})")
+        out.print(result.summary, markup=False, highlight=False)

@@ -1,0 +1,20 @@
+"""ecohub-sklearn: scikit-learn models for ecohub, and the trainer that fits and stores them.
+
+scikit-learn and skops are imported only when a model is built, fitted, saved or loaded, so
+listing plugins stays fast.
+"""
+
+from hub import hookimpl
+
+from ecohub_sklearn.models import GRADIENT_BOOSTING, LOGISTIC_REGRESSION
+from ecohub_sklearn.trainer import SKLEARN_TRAINER
+
+
+@hookimpl
+def hub_models():
+    return [LOGISTIC_REGRESSION, GRADIENT_BOOSTING]
+
+
+@hookimpl
+def hub_trainers():
+    return [SKLEARN_TRAINER]

@@ -1,0 +1,106 @@
+"""Fitting, saving and loading scikit-learn models the way the hub does, on German Credit."""
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import skops.io
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from hub.errors import UnsafeArtifactError
+from hub.plugins import installed_plugins
+from hub.specs import FitRequest
+
+# Few stages keep the tests fast; per-stage progress does not depend on how many there are.
+FAST_PARAMS = {"logistic-regression": {}, "gradient-boosting": {"n_estimators": 20}}
+
+
+@pytest.fixture(scope="module")
+def german_credit():
+    dataset = installed_plugins().get("datasets", "german-credit").spec
+    table = dataset.load()
+    X = table[dataset.feature_columns(table.columns)]
+    y = (table[dataset.target] == dataset.positive_label).astype(int).to_numpy()
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def trainer():
+    return installed_plugins().trainer_for("sklearn").spec
+
+
+def fit(model_name, X, y, progress=lambda message, fraction: None):
+    model = installed_plugins().get("models", model_name).spec
+    request = FitRequest(model=model, params=FAST_PARAMS[model_name], X=X, y=y, seed=7, progress=progress)
+    return installed_plugins().trainer_for(model.framework).spec.fit(request)
+
+
+def test_plugin_provides_both_models_and_the_trainer():
+    info = installed_plugins().infos["sklearn"]
+    assert info.status == "ok", info.errors
+    assert info.provides == {"model type": ["logistic-regression", "gradient-boosting"], "trainer": ["sklearn"]}
+
+
+@pytest.mark.parametrize("model_name", FAST_PARAMS)
+def test_built_model_follows_the_pipeline_convention(model_name):
+    model = installed_plugins().get("models", model_name).spec
+    pipeline = model.build(model.default_params)
+    assert isinstance(pipeline, Pipeline)
+    assert [name for name, _ in pipeline.steps] == ["preprocess", "model"]
+    assert pipeline["preprocess"].sparse_threshold == 0
+
+
+@pytest.mark.parametrize("model_name", FAST_PARAMS)
+def test_saved_model_loads_back_with_identical_predictions(model_name, german_credit, trainer, tmp_path):
+    X, y = german_credit
+    fitted = fit(model_name, X, y)
+    trainer.save(fitted, tmp_path)
+    loaded = trainer.load(tmp_path)
+    assert fitted.predict_proba(X).shape == (len(X), 2)
+    np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+def test_same_seed_fits_the_same_model(german_credit):
+    X, y = german_credit
+    first, second = fit("gradient-boosting", X, y), fit("gradient-boosting", X, y)
+    np.testing.assert_array_equal(first.predict_proba(X), second.predict_proba(X))
+
+
+def test_gradient_boosting_reports_every_stage(german_credit):
+    X, y = german_credit
+    reports = []
+    fit("gradient-boosting", X, y, progress=lambda message, fraction: reports.append((message, fraction)))
+    fractions = [fraction for _, fraction in reports]
+    stages = [message for message, _ in reports if message.startswith("boosting stage")]
+    assert len(stages) == FAST_PARAMS["gradient-boosting"]["n_estimators"]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0
+    assert fractions == sorted(fractions)
+
+
+def test_logistic_regression_reports_start_and_end(german_credit):
+    X, y = german_credit
+    fractions = []
+    fit("logistic-regression", X, y, progress=lambda message, fraction: fractions.append(fraction))
+    assert fractions == [0.0, 1.0]
+
+
+def halve(values):
+    return values / 2
+
+
+def test_file_with_an_untrusted_type_is_refused(german_credit, trainer, tmp_path):
+    X, y = german_credit
+    shared = Pipeline([("halve", FunctionTransformer(halve)), ("model", LogisticRegression(max_iter=1000))])
+    skops.io.dump(shared.fit(X.select_dtypes("number"), y), tmp_path / "model.skops")
+    with pytest.raises(UnsafeArtifactError, match="halve") as error:
+        trainer.load(tmp_path)
+    assert "model.skops" in error.value.message
+
+
+def test_importing_the_plugin_does_not_import_sklearn():
+    code = "import sys, ecohub_sklearn; print(sorted(m for m in ('sklearn', 'skops') if m in sys.modules))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
