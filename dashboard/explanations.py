@@ -14,6 +14,13 @@ def is_explanation(body: Mapping[str, Any]) -> bool:
     return "global_importance" in body and "local" in body
 
 
+def badges(body: Mapping[str, Any]) -> list[str]:
+    """A Markdown badge saying whether the SHAP values passed their additivity check."""
+    if (body.get("additivity") or {}).get("passed"):
+        return [":green-badge[:material/verified: SHAP additivity passed]"]
+    return [":red-badge[:material/warning: SHAP additivity failed or missing]"]
+
+
 def render(version: VersionRecord, report: ReportRecord, body: Mapping[str, Any]) -> None:
     space = body.get("output_space", "model output")
     st.header("Explanation (SHAP)", anchor="explanation")

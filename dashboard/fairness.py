@@ -10,6 +10,7 @@ from hub.dashboard import charts, frames
 from hub.registry import VersionRecord
 
 RATE_COLUMNS = ("Share", "Selection rate", "Accuracy", "TPR", "FPR")
+THIN_ROW = "color: #9a6700; background-color: #fff8e6"
 METRIC_HELP = {
     "dp_difference": "Largest gap in selection rate between any two groups. 0 means every group is selected "
                      "equally often.",
@@ -22,6 +23,23 @@ METRIC_HELP = {
 
 def is_fairness(body: Mapping[str, Any]) -> bool:
     return isinstance(body.get("features"), list) and all("groups" in f for f in body["features"])
+
+
+def badges(body: Mapping[str, Any]) -> list[str]:
+    """One Markdown badge per sensitive feature: the four-fifths verdict, and any groups too small to judge."""
+    found = []
+    for feature in body["features"]:
+        name, ratio, passed = feature["feature"], feature.get("demographic_parity_ratio"), feature.get("four_fifths_passed")
+        ratio_text = f"DP ratio {ratio:.2f}" if ratio is not None else "no DP ratio"
+        if passed is None:
+            found.append(f":gray-badge[{name}: {ratio_text}]")
+        else:
+            color, icon, verdict = ("green", "check", "passes") if passed else ("red", "close", "fails")
+            found.append(f":{color}-badge[:material/{icon}: {name}: {verdict} four-fifths, {ratio_text}]")
+        thin = sum(not group.get("sufficient", True) for group in feature.get("groups", []))
+        if thin:
+            found.append(f":orange-badge[:material/error: {name}: {thin} group(s) too small to judge]")
+    return found
 
 
 def render(version: VersionRecord, body: Mapping[str, Any]) -> None:
@@ -54,16 +72,11 @@ def sensitive_feature(feature: Mapping[str, Any], minimum: int | None) -> None:
     table_column, chart_column = st.columns([3, 2])
     with table_column:
         table = frames.groups_frame(feature, minimum)
-        table[list(RATE_COLUMNS)] = table[list(RATE_COLUMNS)].astype(float) * 100
-        st.dataframe(
-            table,
-            hide_index=True,
-            column_config={
-                **{column: st.column_config.NumberColumn(format="%.1f%%") for column in RATE_COLUMNS},
-                "Enough data": st.column_config.TextColumn(help="Whether the group has enough rows to compare."),
-            },
-            key=f"groups-{feature['feature']}",
+        styled = (
+            table.style.format({"Count": "{:.0f}", **{column: "{:.1%}" for column in RATE_COLUMNS}}, na_rep="—")
+            .apply(lambda row: [THIN_ROW if row["Enough data"] != "yes" else ""] * len(row), axis=1)
         )
+        st.table(styled, hide_index=True, alt=f"Outcomes by {feature['feature']} group")
         thin = [str(g["group"]) for g in feature.get("groups", []) if not g.get("sufficient", True)]
         if thin:
             st.warning(f"Too few rows to judge: {', '.join(thin)}. Faded in the chart.", icon=":material/error:")

@@ -38,7 +38,7 @@ def resolve(url: str | None = None, store: str | os.PathLike | None = None) -> L
         if path is not None:
             url = f"sqlite:///{path.resolve()}"
     store = store or os.environ.get("HUB_STORE")
-    if store is None:
+    if not store:
         db = sqlite_path(url)
         store = (db.parent if db else Path.cwd()) / STORE_DIRNAME
     return Location(url=url, store=Path(store).resolve())

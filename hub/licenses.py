@@ -14,6 +14,10 @@ from dataclasses import dataclass
 from hub.errors import LicenseError
 
 
+# Above the largest sum of the condition weights below (4 + 3 + 2 + 2 + 1).
+UNKNOWN_RESTRICTIVENESS = 13
+
+
 @dataclass(frozen=True)
 class License:
     id: str
@@ -29,7 +33,8 @@ class License:
     def restrictiveness(self) -> int:
         """Orders licenses so that the one a derived model must carry sorts highest."""
         if not self.known:
-            return 5
+            # No stated license grants no rights at all: stricter than any license's conditions.
+            return UNKNOWN_RESTRICTIVENESS
         return (
             (not self.derivatives) * 4
             + (not self.commercial) * 3

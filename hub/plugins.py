@@ -89,13 +89,20 @@ class Plugins:
     def _collect(self, provision: Provision) -> dict[str, Provided]:
         collected: dict[str, Provided] = {}
         caller = getattr(self.manager.hook, provision.hook)
-        for impl in reversed(caller.get_hookimpls()):
+        for impl in caller.get_hookimpls():
             plugin = self.manager.get_name(impl.plugin)
             info = self.infos[plugin]
             try:
                 returned = impl.function()
             except Exception as exc:  # a plugin's bug must not take the hub down
                 info.fail("failed", f"{provision.hook} raised {type(exc).__name__}: {exc}")
+                continue
+            if not isinstance(returned, (list, tuple, type(None))):
+                info.fail(
+                    "failed",
+                    f"{provision.hook} returned {type(returned).__name__}, "
+                    f"expected a list of {provision.spec_type.__name__}",
+                )
                 continue
             for spec in returned or ():
                 if not isinstance(spec, provision.spec_type):

@@ -15,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from hub import config
 from hub.cli import cli
+from hub.dashboard import charts, frames
 from hub.evaluation import evaluate
 from hub.plugins import installed_plugins
 from hub.registry import Registry
@@ -30,12 +31,13 @@ def make_location(root: Path) -> config.Location:
 
 @pytest.fixture(scope="module")
 def reviewed_registry(tmp_path_factory) -> config.Location:
-    """credit-risk v1 with SHAP and fairness reports on sex and age, and an unevaluated v2."""
+    """credit-risk v1 with SHAP and fairness reports on sex and age, an unevaluated v2, and loan-screen v1."""
     location = make_location(tmp_path_factory.mktemp("registry"))
     registry, plugins = Registry(location.url, location.store), installed_plugins()
     first = train(plugins, registry, dataset="german-credit", model_type="gradient-boosting", name="credit-risk")
     evaluate(plugins, registry, first.model, first.version, sensitive=["sex", "age"])
     train(plugins, registry, dataset="german-credit", model_type="gradient-boosting", name="credit-risk", seed=1)
+    train(plugins, registry, dataset="german-credit", model_type="logistic-regression", name="loan-screen")
     registry.close()
     return location
 
@@ -83,15 +85,16 @@ def test_registry_page_lists_each_model_with_license_and_training_data(reviewed)
     app = open_page()
 
     models = table_with(app, "Trained on")
-    assert list(models["Model"]) == ["credit-risk"]
+    assert list(models["Model"]) == ["credit-risk", "loan-screen"]
     assert models.loc[0, "License"] == "cc-by-4.0"
     assert models.loc[0, "Model type"] == "gradient-boosting"
     assert models.loc[0, "Trained on"] == "german-credit"
     assert models.loc[0, "Version"] == "v2 of 2"
     assert 0.5 < models.loc[0, "Test Accuracy"] <= 1
     versions = app.dataframe[-1].value
-    assert list(versions["Version"]) == [2, 1]
-    assert list(versions["Reports"]) == ["none", "fairlearn, shap"]
+    assert list(versions["Version"]) == [2, 1, 1]
+    assert list(versions["Reports"]) == ["none", "fairlearn, shap", "none"]
+    assert [link.label.split(":")[0] for link in app.get("page_link")] == ["credit-risk v2", "loan-screen v1"]
 
 
 def test_model_page_from_a_link_shows_license_lineage_and_metrics(reviewed):
@@ -110,14 +113,14 @@ def test_model_page_shows_fairness_by_group_with_the_plain_language_reading(revi
     app = open_page("views/model.py", model="credit-risk", version="1")
 
     assert "Fairness (Fairlearn)" in [header.value for header in app.header]
-    by_sex = next(frame.value for frame in app.dataframe
-                  if "Group" in frame.value.columns and "female" in set(frame.value["Group"]))
+    by_sex = next(table.value for table in app.table if "female" in set(table.value["Group"]))
     assert list(by_sex["Group"]) == ["female", "male", "(all rows)"]
     assert by_sex["Count"].iloc[:2].sum() == 250
     assert set(by_sex["Enough data"]) == {"yes"}
     readings = [info.value for info in app.info]
     assert any("four-fifths rule" in reading and "female" in reading for reading in readings)
     assert "age is continuous, so it was cut into" in texts(app)
+    assert "sex: passes four-fifths, DP ratio" in texts(app)
     assert {"Demographic parity difference", "Demographic parity ratio", "Equalized odds difference"} <= {
         metric.label for metric in app.metric
     }
@@ -128,6 +131,7 @@ def test_model_page_shows_shap_importance_and_a_waterfall_for_each_explained_row
 
     assert "Explanation (SHAP)" in [header.value for header in app.header]
     assert "Additivity check **passed**" in app.success[0].value
+    assert "SHAP additivity passed" in texts(app)
     assert "TreeExplainer" in app.success[0].value
     rows = widget(app.selectbox, "Explained row")
     assert len(rows.options) >= 2
@@ -143,6 +147,17 @@ def test_model_page_defaults_to_the_latest_version_and_says_when_it_has_no_repor
 
     assert app.title[0].value == "credit-risk v2"
     assert "No reports yet. Run `hub evaluate credit-risk:2`" in texts(app)
+
+
+def test_choosing_another_model_starts_at_its_latest_version(reviewed):
+    app = open_page("views/model.py", model="credit-risk", version="1")
+
+    widget(app.selectbox, "Model").select("loan-screen").run()
+    assert app.title[0].value == "loan-screen v1"
+    widget(app.selectbox, "Model").select("credit-risk").run()
+
+    assert app.title[0].value == "credit-risk v2"
+    assert widget(app.selectbox, "Version").value == 2
 
 
 def test_an_empty_registry_says_how_to_add_a_model(empty):
@@ -175,6 +190,32 @@ def test_train_page_trains_registers_and_evaluates_with_progress(empty):
     assert {"**fairlearn**", "**shap**"} <= {markdown.value for markdown in app.markdown}
     reports = Registry(empty.url, empty.store).get_version("credit-check", 1).reports
     assert {report.evaluator for report in reports} == {"fairlearn", "shap"}
+
+
+def test_waterfall_runs_from_the_base_value_through_each_contribution_to_the_output():
+    contributions = [{"feature": f"f{i}", "value": i, "shap": (-1) ** i * i / 10} for i in range(1, 13)]
+    explanation = {"base_value": 0.5, "output": 0.5 + sum(c["shap"] for c in contributions),
+                   "contributions": contributions}
+
+    steps = charts.waterfall_steps(explanation, top=10)
+
+    assert list(steps["label"][:3]) == ["base value E[f(x)]", "f12 = 12", "f11 = 11"]
+    assert list(steps["label"][-2:]) == ["2 other features", "output f(x)"]
+    assert steps["end"].iloc[-2] == pytest.approx(explanation["output"])
+    assert steps["start"].iloc[1:-1].tolist() == pytest.approx(steps["end"].iloc[:-2].tolist())
+
+
+def test_groups_with_too_few_rows_are_marked_in_the_group_table():
+    feature = {"groups": [
+        {"group": "19-24", "count": 12, "selection_rate": 0.5, "sufficient": False},
+        {"group": "25+", "count": 238, "selection_rate": 0.8, "sufficient": True},
+    ], "overall": {"selection_rate": 0.78}}
+
+    table = frames.groups_frame(feature, min_group_size=30)
+
+    assert list(table["Group"]) == ["19-24", "25+", "(all rows)"]
+    assert list(table["Enough data"]) == ["no (< 30 rows)", "yes", "yes"]
+    assert table["Count"].iloc[-1] == 250
 
 
 def test_dashboard_command_serves_the_app_for_the_chosen_registry(tmp_path, monkeypatch):

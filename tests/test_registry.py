@@ -317,14 +317,26 @@ def test_concurrent_registrations_get_consecutive_numbers(registry, workers, sto
     }
 
 
-def test_concurrent_models_sharing_a_file(registry, workers, store_dir):
-    shared = {"vocabulary.txt": b"the same tokenizer vocabulary in every model"}
+def test_concurrent_models_sharing_files(registry, workers, store_dir):
+    shared = {f"layer-{n}.bin": f"shared layer {n}".encode() for n in range(6)}
     jobs = [(f"model-{i}", shared, {}, 1) for i in range(WORKERS)]
 
     given = run_workers(workers, registry.url, store_dir, jobs)
 
     assert given == [[1]] * WORKERS
     assert [m.name for m in registry.list_models()] == [f"model-{i}" for i in range(WORKERS)]
+
+
+def test_concurrent_models_sharing_files_under_different_names(registry, workers, store_dir):
+    shared = [f"shared layer {n}".encode() for n in range(6)]
+    jobs = [
+        (f"model-{i}", {f"layer-{n}.bin": data for n, data in enumerate(shared if i % 2 else shared[::-1])}, {}, 1)
+        for i in range(WORKERS)
+    ]
+
+    given = run_workers(workers, registry.url, store_dir, jobs)
+
+    assert given == [[1]] * WORKERS
 
 
 def test_first_use_by_many_processes_at_once(registry_url, workers, store_dir):

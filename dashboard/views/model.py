@@ -37,6 +37,15 @@ st.caption(
     f"{version.created_at:%Y-%m-%d %H:%M} UTC · {len(model.versions)} version(s)"
 )
 
+reports = registry.latest_reports(version)
+bodies = {evaluator: state.read_report(report) for evaluator, report in reports.items()}
+verdicts = [badge for body in bodies.values() for badge in (
+    explanations.badges(body) if explanations.is_explanation(body) else
+    fairness.badges(body) if fairness.is_fairness(body) else []
+)]
+if verdicts:
+    st.markdown("**At a glance:** " + " ".join(verdicts))
+
 license_column, lineage_column = st.columns(2)
 with license_column:
     try:
@@ -78,8 +87,6 @@ if test:
 else:
     st.info("No metrics were recorded for this version.")
 
-reports = registry.latest_reports(version)
-bodies = {evaluator: state.read_report(report) for evaluator, report in reports.items()}
 
 
 def section_order(evaluator: str) -> int:

@@ -69,7 +69,7 @@ def review(plugins, trained: dict) -> None:
             st.session_state["evaluated"] = {result.evaluator: result.summary for result in results}
     for evaluator, summary in st.session_state.get("evaluated", {}).items():
         st.markdown(f"**{evaluator}**")
-        st.code(summary, language=None)
+        st.code(summary, language=None, wrap_lines=True)
     st.page_link("views/model.py", label=f"Open {version.ref} for review", icon=":material/fact_check:",
                  query_params={"model": version.model, "version": str(version.version)})
 

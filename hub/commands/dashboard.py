@@ -35,6 +35,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--server.address", host,
         "--server.headless", "true",
         "--browser.gatherUsageStats", "false",
+        "--client.toolbarMode", "minimal",  # a review tool: no "Deploy" button or developer menu
     ]
 
 

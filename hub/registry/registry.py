@@ -10,17 +10,17 @@ from __future__ import annotations
 import json
 import re
 from collections import defaultdict
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import event, update
+from sqlalchemy import event, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, create_engine, select
 
 from hub import config, licenses
-from hub.errors import InvalidNameError, UnknownNameError
+from hub.errors import EvaluationError, InvalidNameError, UnknownNameError
 from hub.registry.records import DatasetUse, FileRecord, ModelRecord, ReportRecord, VersionRecord
 from hub.registry.store import BlobStore
 from hub.registry.tables import (
@@ -34,18 +34,31 @@ from hub.registry.tables import (
     utcnow,
 )
 
-NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Any fixed number: PostgreSQL advisory locks are named by integers.
+SCHEMA_LOCK_KEY = 0xEC0_4B
 
 
 def validate_name(name: str) -> str:
     """Model names become URL and path segments, so they are restricted to a safe alphabet."""
-    if not NAME_PATTERN.match(name or "") or ".." in name:
+    if not NAME_PATTERN.fullmatch(name or "") or ".." in name:
         raise InvalidNameError(
             f"'{name}' is not a valid model name.",
             "Use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.",
         )
     return name
+
+
+def validate_file_path(path: str) -> str:
+    """A version's file paths are written under an export directory, so none may leave it."""
+    parts = PurePosixPath(path).parts
+    if not parts or parts[0] == "/" or ".." in parts or "\\" in path:
+        raise InvalidNameError(
+            f"'{path}' is not a valid path for a file in a model version.",
+            "Use a relative path with '/' separators and no '..', such as 'weights/model.bin'.",
+        )
+    return path
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -66,6 +79,16 @@ def _engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
+def _create_tables(engine: Engine) -> None:
+    """Create missing tables; processes opening a new registry at once take turns to do it."""
+    with engine.begin() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        elif connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
+        SQLModel.metadata.create_all(connection)
+
+
 class Registry:
     """Register model versions, attach reports, and read everything back."""
 
@@ -74,7 +97,7 @@ class Registry:
         self.url = location.url
         self.store = BlobStore(location.store)
         self.engine = _engine(self.url)
-        SQLModel.metadata.create_all(self.engine)
+        _create_tables(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -99,6 +122,8 @@ class Registry:
     ) -> VersionRecord:
         """Store the files, then record a new version with the next number for ``name``."""
         validate_name(name)
+        for path in files:
+            validate_file_path(path)
         license_id = licenses.get(license).id
         stored = {path: self.store.put_file(Path(source)) for path, source in sorted(files.items())}
         with Session(self.engine) as session:
@@ -117,8 +142,10 @@ class Registry:
             )
             session.add(version)
             session.flush()
-            for path, (sha256, size) in stored.items():
+            # In one global order, so two writers sharing blobs never wait on each other in a cycle.
+            for sha256, size in sorted(set(stored.values())):
                 self._ensure_blob(session, sha256, size)
+            for path, (sha256, size) in stored.items():
                 session.add(VersionFile(version_id=version.id, path=path, size=size, sha256=sha256))
             for use in datasets:
                 session.add(VersionDataset(version_id=version.id, **use.as_dict()))
@@ -133,7 +160,13 @@ class Registry:
         body: Mapping[str, Any],
     ) -> ReportRecord:
         """Store a report's JSON in the blob store and attach it to a version."""
-        data = json.dumps(body, sort_keys=True, allow_nan=False).encode()
+        try:
+            data = json.dumps(body, sort_keys=True, allow_nan=False).encode()
+        except (TypeError, ValueError) as error:
+            raise EvaluationError(
+                f"The {evaluator} report cannot be stored as JSON: {error}.",
+                "Evaluators must return plain numbers, strings, lists and dicts, with None for NaN.",
+            ) from None
         sha256, size = self.store.put_bytes(data)
         with Session(self.engine) as session:
             row = self._version_row(session, name, version)
@@ -148,17 +181,16 @@ class Registry:
 
     @staticmethod
     def _ensure_blob(session: Session, sha256: str, size: int) -> None:
-        if session.get(Blob, sha256) is None:
-            session.add(Blob(sha256=sha256, size=size))
-            session.flush()
+        """Record a blob; safe when several processes record the same bytes at once."""
+        session.exec(
+            _insert(session)(Blob).values(sha256=sha256, size=size).on_conflict_do_nothing(index_elements=["sha256"])
+        )
 
     @staticmethod
     def _model_for_update(session: Session, name: str, description: str, task: str) -> Model:
         """The model row, created if absent; safe when several processes create it at once."""
-        dialect = session.get_bind().dialect.name
-        insert = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[dialect]
         session.exec(
-            insert(Model)
+            _insert(session)(Model)
             .values(name=name, description=description, task=task, created_at=utcnow(), version_count=0)
             .on_conflict_do_nothing(index_elements=["name"])
         )
@@ -224,7 +256,7 @@ class Registry:
         row = session.exec(query).first()
         if row is None:
             raise UnknownNameError(
-                f"Model '{name}' has no version {version}." if version else f"Model '{name}' has no versions.",
+                f"Model '{name}' has no version {version}." if version is not None else f"Model '{name}' has no versions.",
                 f"Run 'hub models show {name}' to list its versions.",
             )
         return row
@@ -243,7 +275,9 @@ class Registry:
 
     def _version_record(self, session: Session, name: str, row: ModelVersion) -> VersionRecord:
         files = session.exec(select(VersionFile).where(VersionFile.version_id == row.id).order_by(VersionFile.path))
-        datasets = session.exec(select(VersionDataset).where(VersionDataset.version_id == row.id))
+        datasets = session.exec(
+            select(VersionDataset).where(VersionDataset.version_id == row.id).order_by(VersionDataset.id)
+        )
         metric_rows = session.exec(select(Metric).where(Metric.version_id == row.id).order_by(Metric.split, Metric.key))
         reports = session.exec(select(Report).where(Report.version_id == row.id).order_by(Report.id))
         metrics: dict[str, dict[str, float]] = defaultdict(dict)
@@ -269,6 +303,11 @@ class Registry:
             metrics=dict(metrics),
             reports=[_report_record(report) for report in reports],
         )
+
+
+def _insert(session: Session):
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
+    return {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.get_bind().dialect.name]
 
 
 def _report_record(report: Report) -> ReportRecord:

@@ -16,6 +16,7 @@ from importlib import metadata
 import numpy as np
 import pandas as pd
 import shap
+from scipy.special import expit
 from shap.utils._exceptions import InvalidModelError  # shap exports it nowhere public
 
 from hub.errors import EvaluationError
@@ -42,10 +43,10 @@ def explain(inputs: EvaluationInput) -> dict:
     size = min(BACKGROUND_ROWS, len(rows))
     background = rows[np.sort(rng.choice(len(rows), size=size, replace=False))]
 
+    margin = _log_odds(estimator, rows, np.asarray(inputs.y_score))
     explainer = _explainer(estimator, background)
     values = np.asarray(explainer.shap_values(rows))
     base_value = float(np.squeeze(explainer.expected_value))
-    margin = estimator.decision_function(rows)
     features, per_feature = sum_by_feature(values, source_features(preprocess))
     error = float(np.max(np.abs(base_value + values.sum(axis=1) - margin)))
     importance = np.abs(per_feature).mean(axis=0)
@@ -88,19 +89,36 @@ def _pipeline_steps(model):
     return steps["preprocess"], steps["model"]
 
 
+def _log_odds(estimator, rows: np.ndarray, score: np.ndarray) -> np.ndarray:
+    """The model's margin, checked to be the log-odds of the probability it predicted."""
+    if not hasattr(estimator, "decision_function"):
+        raise _unsupported(estimator)
+    margin = estimator.decision_function(rows)
+    if not np.allclose(expit(margin), score, rtol=0, atol=1e-6):
+        raise EvaluationError(
+            f"The {type(estimator).__name__}'s decision_function is not the log-odds of its "
+            "predicted probability, so its SHAP values cannot be stated in log-odds.",
+            "This evaluator explains logistic-loss models: gradient boosting with log loss and "
+            "logistic regression.",
+        )
+    return margin
+
+
 def _explainer(estimator, background: np.ndarray):
-    # Only margin models are explained: their log-odds are what both explainers are exact in.
-    if hasattr(estimator, "decision_function"):
-        try:
-            return shap.TreeExplainer(
-                estimator, data=background, feature_perturbation="interventional",
-                model_output="raw",
-            )
-        except InvalidModelError:
-            pass  # not a tree model shap can read; try the linear explainer
-        if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
-            return shap.LinearExplainer(estimator, background)
-    raise EvaluationError(
+    try:
+        return shap.TreeExplainer(
+            estimator, data=background, feature_perturbation="interventional",
+            model_output="raw",
+        )
+    except InvalidModelError:
+        pass  # not a tree model shap can read; try the linear explainer
+    if hasattr(estimator, "coef_") and hasattr(estimator, "intercept_"):
+        return shap.LinearExplainer(estimator, background)
+    raise _unsupported(estimator)
+
+
+def _unsupported(estimator) -> EvaluationError:
+    return EvaluationError(
         f"The shap evaluator cannot explain a {type(estimator).__name__}: it supports gradient-"
         "boosted tree models (shap.TreeExplainer) and linear classifiers (shap.LinearExplainer), "
         "explained exactly in log-odds.",
