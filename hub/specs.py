@@ -145,3 +145,37 @@ class EvaluatorSpec:
 
     def applies_to(self, framework: str) -> bool:
         return not self.frameworks or framework in self.frameworks
+
+
+@dataclass(frozen=True)
+class PublishCheckResult:
+    """The verdict of one publish check: a failing one blocks the promotion or the push."""
+
+    check: str
+    passed: bool
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class PublishCheckSpec:
+    """A check run before a version is promoted to an alias or shared with another hub.
+
+    ``check(version, action, target)`` receives the ``VersionRecord``, the action (``"alias"`` or
+    ``"push"``) and its target (the alias name or the destination repository).
+    """
+
+    name: str
+    description: str
+    check: Callable[[Any, str, str], PublishCheckResult]
+
+
+@dataclass(frozen=True)
+class StorageBackendSpec:
+    """A blob-store backend chosen by the scheme of the store URI (``s3://bucket/prefix``).
+
+    ``open(uri)`` returns an object with the blob-store interface of :mod:`hub.registry.store`.
+    """
+
+    scheme: str
+    description: str
+    open: Callable[[str], Any]
