@@ -105,7 +105,7 @@ def train(
             metrics=metrics,
             datasets=[DatasetUse(dataset=dataset, plugin=data.plugin, license=data.spec.license,
                                  role="train", rows=len(table.y), sha256=table.fingerprint())],
-            description=f"{model.spec.description} trained on {dataset}",
+            description=f"{model.spec.description.rstrip('.')}, trained on {dataset}.",
         )
     progress("Registered", 1.0)
     return record
