@@ -18,7 +18,7 @@ def location() -> config.Location:
 
 def registry() -> Registry:
     where = location()
-    return _open_registry(where.url, str(where.store))
+    return _open_registry(where.url, where.store)
 
 
 @st.cache_resource(show_spinner=False)
@@ -29,7 +29,7 @@ def _open_registry(url: str, store: str) -> Registry:
 def read_report(report: ReportRecord) -> dict[str, Any]:
     """A report's JSON body; cached by checksum, since stored bytes never change."""
     where = location()
-    return _read_report(where.url, str(where.store), report.sha256, report)
+    return _read_report(where.url, where.store, report.sha256, report)
 
 
 @st.cache_data(show_spinner=False, max_entries=64)

@@ -17,8 +17,10 @@ STORE_DIRNAME = "hub-store"
 
 @dataclass(frozen=True)
 class Location:
+    """A registry's database URL and its store: a local directory or a backend URI."""
+
     url: str
-    store: Path
+    store: str
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -37,8 +39,10 @@ def resolve(url: str | None = None, store: str | os.PathLike | None = None) -> L
         path = sqlite_path(url)
         if path is not None:
             url = f"sqlite:///{path.resolve()}"
-    store = store or os.environ.get("HUB_STORE")
+    store = str(store or os.environ.get("HUB_STORE") or "")
     if not store:
         db = sqlite_path(url)
-        store = (db.parent if db else Path.cwd()) / STORE_DIRNAME
-    return Location(url=url, store=Path(store).resolve())
+        store = str((db.parent if db else Path.cwd()) / STORE_DIRNAME)
+    if "://" not in store:
+        store = str(Path(store).resolve())
+    return Location(url=url, store=store)

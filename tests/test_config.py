@@ -19,7 +19,7 @@ def workdir(tmp_path, monkeypatch):
 def test_default_is_registry_db_in_the_working_directory(workdir):
     location = config.resolve()
 
-    assert location == config.Location(url=f"sqlite:///{workdir / 'registry.db'}", store=workdir / "hub-store")
+    assert location == config.Location(url=f"sqlite:///{workdir / 'registry.db'}", store=str(workdir / "hub-store"))
 
 
 def test_environment_url_replaces_the_default(workdir, monkeypatch):
@@ -28,7 +28,7 @@ def test_environment_url_replaces_the_default(workdir, monkeypatch):
     location = config.resolve()
 
     assert location.url == f"sqlite:///{workdir / 'shared' / 'team.db'}"
-    assert location.store == workdir / "shared" / "hub-store"
+    assert location.store == str(workdir / "shared" / "hub-store")
 
 
 def test_explicit_url_wins_over_the_environment(workdir, monkeypatch):
@@ -37,7 +37,7 @@ def test_explicit_url_wins_over_the_environment(workdir, monkeypatch):
     location = config.resolve("sqlite:////srv/hub/registry.db")
 
     assert location.url == "sqlite:////srv/hub/registry.db"
-    assert location.store.as_posix() == "/srv/hub/hub-store"
+    assert location.store == "/srv/hub/hub-store"
 
 
 def test_relative_sqlite_path_is_pinned_against_a_later_chdir(workdir, monkeypatch):
@@ -50,25 +50,25 @@ def test_relative_sqlite_path_is_pinned_against_a_later_chdir(workdir, monkeypat
 def test_server_database_keeps_its_store_in_the_working_directory(workdir):
     location = config.resolve("postgresql://hub@db.internal/hub")
 
-    assert location == config.Location(url="postgresql://hub@db.internal/hub", store=workdir / "hub-store")
+    assert location == config.Location(url="postgresql://hub@db.internal/hub", store=str(workdir / "hub-store"))
 
 
 def test_environment_store_replaces_the_default(workdir, monkeypatch):
     monkeypatch.setenv("HUB_STORE", "blobs")
 
-    assert config.resolve().store == workdir / "blobs"
+    assert config.resolve().store == str(workdir / "blobs")
 
 
 def test_explicit_store_wins_over_the_environment(workdir, monkeypatch):
     monkeypatch.setenv("HUB_STORE", "from-env")
 
-    assert config.resolve(store="/srv/hub/blobs").store.as_posix() == "/srv/hub/blobs"
+    assert config.resolve(store="/srv/hub/blobs").store == "/srv/hub/blobs"
 
 
 def test_in_memory_sqlite_keeps_its_store_in_the_working_directory(workdir):
     location = config.resolve("sqlite:///:memory:")
 
-    assert location == config.Location(url="sqlite:///:memory:", store=workdir / "hub-store")
+    assert location == config.Location(url="sqlite:///:memory:", store=str(workdir / "hub-store"))
 
 
 def test_empty_environment_variables_count_as_unset(workdir, monkeypatch):
@@ -77,4 +77,8 @@ def test_empty_environment_variables_count_as_unset(workdir, monkeypatch):
 
     location = config.resolve()
 
-    assert location == config.Location(url=f"sqlite:///{workdir / 'registry.db'}", store=workdir / "hub-store")
+    assert location == config.Location(url=f"sqlite:///{workdir / 'registry.db'}", store=str(workdir / "hub-store"))
+
+
+def test_a_store_uri_is_kept_as_written(workdir):
+    assert config.resolve(store="s3://models/hub").store == "s3://models/hub"

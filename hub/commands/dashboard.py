@@ -47,7 +47,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
 def dashboard(ctx: click.Context, port: int, host: str) -> None:
     """Browse models, review their SHAP and fairness reports, and train new ones in a browser."""
     where = location(ctx)
-    environment = {**os.environ, "HUB_REGISTRY_URL": where.url, "HUB_STORE": str(where.store)}
+    environment = {**os.environ, "HUB_REGISTRY_URL": where.url, "HUB_STORE": where.store}
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
     click.echo(f"Registry: {where.url}")
     click.echo(f"Dashboard: http://{shown_host}:{port}  (Ctrl+C to stop)")

@@ -11,7 +11,7 @@ import json
 import re
 from collections import defaultdict
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from sqlalchemy import event, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -22,7 +22,8 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from hub import config, licenses
 from hub.errors import EvaluationError, InvalidNameError, UnknownNameError
 from hub.registry.records import DatasetUse, FileRecord, ModelRecord, ReportRecord, VersionRecord
-from hub.registry.store import BlobStore
+from hub.registry.events import NoHooks, RegistryHooks
+from hub.registry.store import open_store
 from hub.registry.tables import (
     Blob,
     Metric,
@@ -92,10 +93,18 @@ def _create_tables(engine: Engine) -> None:
 class Registry:
     """Register model versions, attach reports, and read everything back."""
 
-    def __init__(self, url: str | None = None, store: str | Path | None = None):
+    def __init__(
+        self,
+        url: str | None = None,
+        store: str | Path | None = None,
+        *,
+        hooks: RegistryHooks | None = None,
+        backends: Mapping[str, Callable[[str], Any]] | None = None,
+    ):
         location = config.resolve(url, store)
         self.url = location.url
-        self.store = BlobStore(location.store)
+        self.store = open_store(location.store, backends)
+        self.hooks: RegistryHooks = hooks or NoHooks()
         self.engine = _engine(self.url)
         _create_tables(self.engine)
 
@@ -153,7 +162,9 @@ class Registry:
                 for key, value in values.items():
                     session.add(Metric(version_id=version.id, split=split, key=key, value=float(value)))
             session.commit()
-        return self.get_version(name, number)
+        record = self.get_version(name, number)
+        self.hooks.version_registered(record)
+        return record
 
     def add_report(
         self, name: str, version: int, *, evaluator: str, kind: str, plugin: str, dataset: str,

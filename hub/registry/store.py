@@ -13,7 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from hub.errors import IntegrityError
+from typing import Any, Callable, Mapping
+
+from hub.errors import HubError, IntegrityError
 
 CHUNK = 1 << 20
 
@@ -103,3 +105,18 @@ class BlobStore:
             f"The stored file for '{name}' is corrupt: its sha256 no longer matches {sha256[:12]}….",
             "Restore the store from a backup, or register the version again.",
         )
+
+
+def open_store(location: str, backends: Mapping[str, Callable[[str], Any]] | None = None):
+    """The blob store at ``location``: a local directory, or a URI whose scheme a backend opens."""
+    scheme, separator, _ = location.partition("://")
+    if not separator:
+        return BlobStore(Path(location))
+    if scheme == "file":
+        return BlobStore(Path(location[len("file://"):]))
+    if backends and scheme in backends:
+        return backends[scheme](location)
+    raise HubError(
+        f"No storage backend handles '{scheme}://' store locations.",
+        "Install a plugin that provides one, then check 'hub plugins list'.",
+    )

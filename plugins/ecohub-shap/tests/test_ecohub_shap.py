@@ -176,6 +176,13 @@ def test_unsupported_estimator_is_refused_by_name(spec, german_credit):
     assert "TreeExplainer" in error.value.message and "LinearExplainer" in error.value.message
 
 
+def test_margin_that_is_not_log_odds_is_refused(spec, german_credit):
+    # Exponential loss turns the margin into probabilities as expit(2 * margin), not expit(margin).
+    estimator = GradientBoostingClassifier(loss="exponential", n_estimators=10, random_state=SEED)
+    with pytest.raises(EvaluationError, match="not the log-odds"):
+        spec.evaluate(evaluation_input(german_credit, estimator))
+
+
 def test_dropped_and_infrequent_categories_map_back_to_their_feature():
     frame = pd.DataFrame({"colour": list("aaaabbbbcd"), "size": [1.0] * 10, "kind": list("xyxyxyxyxy")})
     preprocess = ColumnTransformer([
