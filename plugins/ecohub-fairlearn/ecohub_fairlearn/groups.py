@@ -29,6 +29,7 @@ class Grouping:
 
 
 def group(column: pd.Series) -> Grouping:
+    """Group the rows by the column's value, or by its quartile when it is continuous."""
     column = column.reset_index(drop=True)
     numeric = pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)
     if numeric and column.nunique() > MAX_DISTINCT_VALUES:

@@ -2,11 +2,9 @@
 
 import json
 from dataclasses import replace
-import os
 import subprocess
 import sys
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,23 +21,19 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from ecohub_datasets.datasets import GERMAN_CREDIT
 from hub.errors import EvaluationError
 from hub.plugins import load_plugins
 from hub.specs import DatasetSpec, EvaluationInput
 
 import ecohub_fairlearn
 
-REPO = Path(__file__).resolve().parents[3]
-DATA_DIR = Path(os.environ.get("HUB_DATA_DIR", REPO.parent / "shared" / "data"))
 SEED = 7
 
 
 @pytest.fixture(scope="module")
 def inputs():
-    path = DATA_DIR / "german_credit.csv.gz"
-    if not path.exists():
-        pytest.skip(f"{path} not found; set HUB_DATA_DIR to the folder holding it")
-    table = pd.read_csv(path)
+    table = GERMAN_CREDIT.load()  # the copy shipped inside ecohub-datasets
     y = (table.pop("credit_risk") == "good").to_numpy().astype("int64")
     X_train, X_test, y_train, y_test = train_test_split(
         table, y, test_size=0.25, stratify=y, random_state=SEED

@@ -41,7 +41,9 @@ def explain(inputs: EvaluationInput) -> dict:
         rows = rows.toarray()
     rng = np.random.default_rng(inputs.seed)
     size = min(BACKGROUND_ROWS, len(rows))
-    background = rows[np.sort(rng.choice(len(rows), size=size, replace=False))]
+    sample = rows[np.sort(rng.choice(len(rows), size=size, replace=False))]
+    # A bare array would be wrapped in a masker that keeps only 100 of these rows, silently.
+    background = shap.maskers.Independent(sample, max_samples=size)
 
     margin = _log_odds(estimator, rows, np.asarray(inputs.y_score))
     explainer = _explainer(estimator, background)
@@ -104,7 +106,7 @@ def _log_odds(estimator, rows: np.ndarray, score: np.ndarray) -> np.ndarray:
     return margin
 
 
-def _explainer(estimator, background: np.ndarray):
+def _explainer(estimator, background):
     try:
         return shap.TreeExplainer(
             estimator, data=background, feature_perturbation="interventional",

@@ -1,11 +1,9 @@
 """The SHAP evaluator on real German Credit models, as the hub runs it after training."""
 
 import json
-import os
 import subprocess
 import sys
 from importlib import metadata
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -19,6 +17,7 @@ from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+from ecohub_datasets.datasets import GERMAN_CREDIT
 from hub.errors import EvaluationError
 from hub.plugins import load_plugins
 from hub.specs import DatasetSpec, EvaluationInput
@@ -26,17 +25,12 @@ from hub.specs import DatasetSpec, EvaluationInput
 import ecohub_shap
 from ecohub_shap.features import source_features
 
-REPO = Path(__file__).resolve().parents[3]
-DATA_DIR = Path(os.environ.get("HUB_DATA_DIR", REPO.parent / "shared" / "data"))
 SEED = 7
 
 
 @pytest.fixture(scope="module")
 def german_credit():
-    path = DATA_DIR / "german_credit.csv.gz"
-    if not path.exists():
-        pytest.skip(f"{path} not found; set HUB_DATA_DIR to the folder holding it")
-    table = pd.read_csv(path)
+    table = GERMAN_CREDIT.load()  # the copy shipped inside ecohub-datasets
     y = (table.pop("credit_risk") == "good").to_numpy().astype("int64")
     return train_test_split(table, y, test_size=0.25, stratify=y, random_state=SEED)
 
@@ -73,6 +67,11 @@ def evaluation_input(german_credit, estimator) -> EvaluationInput:
     )
 
 
+def background_positions(n_rows: int) -> np.ndarray:
+    """The rows the evaluator draws as its background: 200 of them, seeded."""
+    return np.sort(np.random.default_rng(SEED).choice(n_rows, size=200, replace=False))
+
+
 @pytest.fixture(scope="module")
 def boosted(german_credit):
     return evaluation_input(german_credit, GradientBoostingClassifier(n_estimators=50, random_state=SEED))
@@ -107,6 +106,16 @@ def test_gradient_boosting_gets_tree_explainer(boosted_report, boosted):
     assert boosted_report["background_rows"] == 200
 
 
+@pytest.mark.parametrize("report, inputs", [("boosted_report", "boosted"), ("linear_report", "linear")])
+def test_base_value_is_the_mean_margin_over_the_whole_background(request, report, inputs):
+    # Interventional SHAP's base value is the model's average output over the background rows.
+    report, inputs = request.getfixturevalue(report), request.getfixturevalue(inputs)
+    preprocess, model = inputs.model.named_steps["preprocess"], inputs.model.named_steps["model"]
+    rows = preprocess.transform(inputs.X)
+    background = rows[background_positions(len(rows))]
+    assert report["base_value"] == pytest.approx(model.decision_function(background).mean())
+
+
 def test_logistic_regression_gets_linear_explainer(linear_report):
     assert linear_report["explainer"] == "LinearExplainer"
     assert linear_report["estimand"] == "interventional"
@@ -133,9 +142,9 @@ def test_one_hot_columns_are_summed_before_taking_absolute_values(boosted_report
 
     preprocess, model = boosted.model.named_steps["preprocess"], boosted.model.named_steps["model"]
     rows = preprocess.transform(boosted.X)
-    rng = np.random.default_rng(SEED)
-    background = rows[np.sort(rng.choice(len(rows), size=200, replace=False))]
-    values = shap.TreeExplainer(model, data=background, feature_perturbation="interventional").shap_values(rows)
+    background = shap.maskers.Independent(rows[background_positions(len(rows))], max_samples=200)
+    explainer = shap.TreeExplainer(model, data=background, feature_perturbation="interventional")
+    values = explainer.shap_values(rows)
     columns = [i for i, owner in enumerate(source_features(preprocess)) if owner == "checking_status"]
     expected = np.abs(values[:, columns].sum(axis=1)).mean()
     reported = {e["feature"]: e["mean_abs_shap"] for e in boosted_report["global_importance"]}
