@@ -8,6 +8,8 @@ import streamlit as st
 
 from hub import config
 from hub.errors import HubError
+from hub.events import open_registry
+from hub.plugins import installed_plugins
 from hub.registry import Registry, ReportRecord
 
 
@@ -23,7 +25,9 @@ def registry() -> Registry:
 
 @st.cache_resource(show_spinner=False)
 def _open_registry(url: str, store: str) -> Registry:
-    return Registry(url, store)
+    """The registry wired to the installed plugins, as the CLI opens it: their storage backends,
+    listeners and publish checks apply to what the dashboard does too."""
+    return open_registry(url, store, installed_plugins())
 
 
 def read_report(report: ReportRecord) -> dict[str, Any]:

@@ -1,12 +1,14 @@
 """The ``hub`` command line.
 
 Each subcommand lives in its own module under :mod:`hub.commands` and is imported only when it
-runs, so ``hub --help`` costs a click import and nothing more.
+runs, so ``hub --help`` costs a click import plus the plugin modules, for their commands.
 """
 
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -14,35 +16,94 @@ from hub import __version__, config
 from hub.errors import HubError
 
 COMMANDS: dict[str, tuple[str, str]] = {
-    "plugins": ("hub.commands.plugins:plugins", "List installed plugins, their hooks and their status."),
+    "plugins": ("hub.commands.plugins:plugins", "Install, find, inspect, enable and create plugins."),
     "datasets": ("hub.commands.catalog:datasets", "Datasets the installed plugins provide."),
     "model-types": ("hub.commands.catalog:model_types", "Kinds of model the installed plugins can train."),
     "trainers": ("hub.commands.catalog:trainers", "Trainers the installed plugins provide."),
     "evaluators": ("hub.commands.catalog:evaluators", "Report types the installed plugins can produce."),
     "licenses": ("hub.commands.licenses:licenses", "License ids the registry understands."),
     "models": ("hub.commands.models:models", "Registered models: list them or show one."),
+    "register": ("hub.commands.register:register", "Register a folder of model files as a new version."),
+    "versions": ("hub.commands.versions:versions", "Every version of a model, with commits, aliases and tags."),
+    "lineage": ("hub.commands.lineage:lineage", "What a version was made from, and what was made from it."),
+    "alias": ("hub.commands.alias:alias", "Point aliases such as production at versions, or remove them."),
+    "pull": ("hub.commands.pull:pull", "Copy a version's files into a folder, checking every checksum."),
+    "card": ("hub.commands.card:card", "Show or edit a version's model card (Hugging Face README.md)."),
+    "license": ("hub.commands.license:license", "Check the license policy over a version's lineage."),
+    "verify": ("hub.commands.verify:verify", "Re-hash every stored file the registry refers to."),
+    "gc": ("hub.commands.gc:gc", "Remove stored files no version refers to, after a grace period."),
     "train": ("hub.commands.train:train", "Train a model on a dataset and register it as a new version."),
     "evaluate": ("hub.commands.evaluate:evaluate", "Run SHAP, fairness and other reports on a version."),
     "demo": ("hub.commands.demo:demo", "Train and evaluate the demo model into the default registry."),
     "dashboard": ("hub.commands.dashboard:dashboard", "Open the review dashboard in a browser."),
+    "serve": ("hub.commands.serve:serve", "Serve the registry to Hugging Face clients, with ecohub's JSON API."),
+    "token": ("hub.commands.token:token", "Create, list and revoke access tokens for 'hub serve'."),
+    "push": ("hub.commands.push:push", "Push a version to a Hugging Face-compatible hub."),
+    "pull-remote": ("hub.commands.pull_remote:pull_remote", "Register a model from a Hugging Face-compatible hub."),
 }
 
 
+def _plugin_commands() -> dict:
+    from hub.plugins import installed_plugins
+
+    return installed_plugins().all("commands")
+
+
+def _crash_message(error: Exception) -> str:
+    """What to say when a command fails with an error nobody anticipated: how to start without plugins."""
+    lines = [f"{type(error).__name__}: {error}"]
+    culprit = None
+    if "hub.plugins" in sys.modules:
+        from hub.plugins import installed_plugins
+
+        culprit = installed_plugins().plugin_in_traceback(error.__traceback__)
+    if culprit:
+        lines.append(f"It was raised inside plugin {culprit.label}. Run without it: "
+                     f"HUB_DISABLE_PLUGINS={culprit.name} hub ... (or 'hub plugins disable {culprit.name}').")
+    lines.append("If a plugin is at fault, 'hub --no-plugins ...' starts without any; 'hub plugins list' shows "
+                 "each plugin's status. HUB_STRICT_PLUGINS=1 shows the full traceback.")
+    return "\n".join(lines)
+
+
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use, with help text kept in COMMANDS."""
+    """A group whose subcommands are imported on first use, with help text kept in COMMANDS.
+
+    Plugins add commands through ``hub_commands``; a built-in command always wins a name.
+    """
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted(COMMANDS)
+        return sorted(COMMANDS) + sorted(set(_plugin_commands()) - set(COMMANDS))
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
-        if name not in COMMANDS:
+        if name in COMMANDS:
+            module_name, attribute = COMMANDS[name][0].split(":")
+            return getattr(importlib.import_module(module_name), attribute)
+        provided = _plugin_commands().get(name)
+        if provided is None:
             return None
-        module_name, attribute = COMMANDS[name][0].split(":")
-        return getattr(importlib.import_module(module_name), attribute)
+        from hub.plugins import installed_plugins, strict
+
+        info = installed_plugins().info(provided.plugin)
+        try:
+            command = provided.spec.load()
+        except Exception as error:
+            if strict():
+                raise
+            raise click.ClickException(
+                f"The '{name}' command of plugin {info.label} could not be loaded: {type(error).__name__}: {error}"
+            ) from None
+        if not isinstance(command, click.Command):
+            raise click.ClickException(f"The '{name}' command of plugin {info.label} is a "
+                                       f"{type(command).__name__}, not a click command.")
+        return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):
-            formatter.write_dl([(name, COMMANDS[name][1]) for name in self.list_commands(ctx)])
+            formatter.write_dl([(name, COMMANDS[name][1]) for name in sorted(COMMANDS)])
+        from_plugins = sorted((name, p) for name, p in _plugin_commands().items() if name not in COMMANDS)
+        if from_plugins:
+            with formatter.section("Commands from plugins"):
+                formatter.write_dl([(name, f"{p.spec.help} [plugin {p.plugin}]") for name, p in from_plugins])
 
     def invoke(self, ctx: click.Context):
         try:
@@ -50,14 +111,50 @@ class LazyGroup(click.Group):
         except HubError as error:
             message = error.message + (f"\nHint: {error.hint}" if error.hint else "")
             raise click.ClickException(message) from None
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as error:
+            from hub.plugins import strict
+
+            if strict():
+                raise
+            raise click.ClickException(_crash_message(error)) from None
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def _forget_loaded_plugins() -> None:
+    if "hub.plugins" in sys.modules:
+        sys.modules["hub.plugins"].installed_plugins.cache_clear()
+
+
+def _no_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if not value:
+        return
+    # In the environment, so that processes the hub starts (the dashboard) load none either; put
+    # back when the command ends, so that a program running the CLI in-process is left as it was.
+    previous = os.environ.get("HUB_LOAD_PLUGINS")
+    os.environ["HUB_LOAD_PLUGINS"] = ""
+    _forget_loaded_plugins()
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop("HUB_LOAD_PLUGINS", None)
+        else:
+            os.environ["HUB_LOAD_PLUGINS"] = previous
+        _forget_loaded_plugins()
+
+    ctx.call_on_close(restore)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog="Plugins for one run: HUB_LOAD_PLUGINS=a,b loads only those, HUB_DISABLE_PLUGINS=a,b "
+                    "leaves those out, HUB_STRICT_PLUGINS=1 raises on any plugin fault.")
 @click.version_option(__version__, prog_name="ecohub")
 @click.option("--registry", metavar="URL", envvar="HUB_REGISTRY_URL",
               help="SQLAlchemy URL of the registry database [default: sqlite:///registry.db].")
 @click.option("--store", metavar="DIR", envvar="HUB_STORE",
               help="Directory of the artifact store [default: hub-store/ beside registry.db].")
+@click.option("--no-plugins", is_flag=True, is_eager=True, expose_value=False, callback=_no_plugins,
+              help="Load no plugin this run, to recover from a broken one.")
 @click.pass_context
 def cli(ctx: click.Context, registry: str | None, store: str | None) -> None:
     """ecohub: share machine-learning models and decide whether a shared model is fit to use."""

@@ -126,5 +126,7 @@ def evaluate(
             plugin=provided.plugin, dataset=dataset, body=body,
         )
         results.append(EvaluationResult(spec.name, report, body, spec.summarize(body)))
+    plugins.notify("hub_after_evaluation", version=registry.get_version(record.model, record.version),
+                   reports={result.evaluator: result.body for result in results})
     progress("Reports stored", 1.0)
     return results

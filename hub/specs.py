@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 if TYPE_CHECKING:
+    import click
     import numpy as np
     import pandas as pd
 
@@ -179,3 +180,31 @@ class StorageBackendSpec:
     scheme: str
     description: str
     open: Callable[[str], Any]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A ``hub`` subcommand a plugin adds.
+
+    ``hub --help`` lists ``name`` and ``help`` without importing the command; ``load()`` returns
+    the ``click.Command`` and is called only when someone runs it.
+    """
+
+    name: str
+    help: str
+    load: Callable[[], "click.Command"]
+
+
+@dataclass(frozen=True)
+class DashboardPageSpec:
+    """A page a plugin adds to the review dashboard.
+
+    ``render(registry)`` draws the page with Streamlit calls; it receives the dashboard's
+    ``hub.registry.Registry``. ``name`` becomes the page's URL path; ``icon`` is an emoji or a
+    ``:material/name:`` icon.
+    """
+
+    name: str
+    title: str
+    render: Callable[[Any], None]
+    icon: str = ""

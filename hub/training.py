@@ -51,6 +51,9 @@ def train(
     if not 0 < test_size < 1:
         raise HubError(f"The held-out share must be between 0 and 1, not {test_size}.")
     validate_name(name)
+    merged = {**model.spec.default_params, **(params or {})}
+    plugins.notify("hub_before_training", name=name, dataset=data.spec, model_type=model.spec, params=merged,
+                   seed=seed)
 
     progress(f"Loading {dataset}", 0.0)
     table = load_labelled(data.spec)
@@ -58,7 +61,6 @@ def train(
     train_idx, test_idx = stratified_split(table.y, test_size, seed)
     train_rows, test_rows = table.rows(train_idx), table.rows(test_idx)
 
-    merged = {**model.spec.default_params, **(params or {})}
     request = FitRequest(
         model=model.spec,
         params=merged,
@@ -95,7 +97,7 @@ def train(
         record = registry.register_version(
             name,
             files=files,
-            license=conclusion.license.id,
+            license=conclusion.license.key,
             license_reasons=conclusion.reasons,
             framework=model.spec.framework,
             model_type=model_type,
@@ -107,5 +109,6 @@ def train(
                                  role="train", rows=len(table.y), sha256=table.fingerprint())],
             description=f"{model.spec.description.rstrip('.')}, trained on {dataset}.",
         )
+    plugins.notify("hub_after_training", version=record, model=fitted)
     progress("Registered", 1.0)
     return record

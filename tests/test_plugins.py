@@ -11,7 +11,8 @@ from importlib.metadata import EntryPoint
 import pytest
 
 from hub import hookimpl
-from hub.errors import UnknownNameError
+from hub.errors import PluginError, UnknownNameError
+from hub.plugin_config import Selection
 from hub.plugins import ENTRY_POINT_GROUP, load_plugins, register_objects
 from hub.specs import DatasetSpec, EvaluatorSpec
 
@@ -24,6 +25,10 @@ SAMPLES = {
     "bare-spec": "plugin_samples.bare_spec",
     "positive-rate": "plugin_samples.evaluators:plugin",
     "missing-attribute": "plugin_samples.evaluators:no_such_plugin",
+    "incompatible": "plugin_samples.incompatible",
+    "unreadable-api": "plugin_samples.unreadable_api",
+    "misnamed-hook": "plugin_samples.misnamed_hook",
+    "unknown-argument": "plugin_samples.unknown_argument",
 }
 
 
@@ -44,7 +49,7 @@ def test_plugin_provides_its_dataset():
     assert (provided.plugin, provided.spec.target, provided.spec.license) == ("loans", "approved", "cc-by-4.0")
     assert plugins.infos["loans"].as_dict() == {
         "name": "loans", "package": "", "version": "", "status": "ok", "errors": [],
-        "hooks": ["hub_datasets"], "provides": {"dataset": ["loans"]},
+        "hooks": ["hub_datasets"], "provides": {"dataset": ["loans"]}, "plugin_api": "",
     }
 
 
@@ -139,7 +144,7 @@ def test_register_objects_builds_a_plugin_set_from_objects_in_memory():
     assert plugins.get("datasets", "toy").plugin == "local"
     assert plugins.infos["local"].as_dict() == {
         "name": "local", "package": "", "version": "", "status": "ok", "errors": [],
-        "hooks": ["hub_datasets"], "provides": {"dataset": ["toy"]},
+        "hooks": ["hub_datasets"], "provides": {"dataset": ["toy"]}, "plugin_api": "",
     }
 
 
@@ -150,3 +155,87 @@ def test_no_trainer_for_a_framework_says_what_to_install():
         plugins.trainer_for("xgboost")
 
     assert error.value.message == "No trainer handles the 'xgboost' framework."
+
+
+def test_plugin_for_another_plugin_api_is_incompatible_and_not_registered():
+    plugins = load_plugins(entry_points=installed("incompatible", "loans"))
+
+    assert status(plugins) == {"incompatible": "incompatible", "loans": "ok"}
+    assert plugins.infos["incompatible"].errors == [
+        "supports plugin API >=2,<3, but ecohub 0.1.0 provides plugin API 1.0: install a release of the "
+        "plugin made for plugin API 1, or an ecohub that provides >=2,<3"
+    ]
+    assert plugins.infos["incompatible"].plugin_api == ">=2,<3"
+    assert list(plugins.all("datasets")) == ["loans"]
+
+
+def test_plugin_api_that_is_not_a_version_range_is_incompatible():
+    plugins = load_plugins(entry_points=installed("unreadable-api"))
+
+    assert plugins.infos["unreadable-api"].errors == [
+        "declares HUB_PLUGIN_API = 'the latest one', which is not a version range such as '>=1,<2'"
+    ]
+
+
+def test_misnamed_hook_is_reported_with_the_hook_it_probably_meant():
+    plugins = load_plugins(entry_points=installed("misnamed-hook"))
+
+    assert status(plugins) == {"misnamed-hook": "failed"}
+    assert plugins.infos["misnamed-hook"].errors == [
+        "hub_dataset is not an ecohub hook (did you mean hub_datasets?)"
+    ]
+
+
+def test_hook_argument_the_hook_does_not_pass_is_reported_in_plain_words():
+    plugins = load_plugins(entry_points=installed("unknown-argument"))
+
+    assert plugins.infos["unknown-argument"].errors == [
+        "hub_datasets takes an argument 'registry' that the hook does not pass (it passes: no arguments)"
+    ]
+
+
+@pytest.mark.parametrize("selection, loaded", [
+    (Selection(only=frozenset({"loans"})), {"loans"}),
+    (Selection(only=frozenset({"ecohub-loans", "positive-rate"})), {"positive-rate"}),
+    (Selection(only=frozenset()), set()),
+    (Selection(excluded=frozenset({"missing-dependency"})), {"loans", "positive-rate"}),
+    (Selection(disabled=frozenset({"loans"})), {"missing-dependency", "positive-rate"}),
+])
+def test_selection_chooses_what_loads_and_never_imports_the_rest(selection, loaded):
+    plugins = load_plugins(entry_points=installed("loans", "missing-dependency", "positive-rate"),
+                           selection=selection)
+
+    assert {name for name, info in plugins.infos.items() if info.status != "disabled"} == loaded
+
+
+def test_selection_comes_from_the_environment_and_the_config(monkeypatch, hub_config_dir):
+    from hub.plugin_config import set_disabled
+
+    set_disabled("shap", True)
+    monkeypatch.setenv("HUB_DISABLE_PLUGINS", "fairlearn, review")
+    monkeypatch.delenv("HUB_LOAD_PLUGINS", raising=False)
+
+    selection = Selection.from_environment()
+
+    assert selection == Selection(only=None, excluded=frozenset({"fairlearn", "review"}),
+                                  disabled=frozenset({"shap"}))
+    assert selection.why_skipped("shap", "ecohub-shap") == (
+        "disabled in the hub's config ('hub plugins enable shap' turns it back on)")
+    assert selection.why_skipped("sklearn", "ecohub-sklearn") is None
+
+
+def test_strict_mode_raises_the_plugins_own_error(monkeypatch):
+    monkeypatch.setenv("HUB_STRICT_PLUGINS", "1")
+
+    with pytest.raises(ModuleNotFoundError):
+        load_plugins(entry_points=installed("missing-dependency"))
+
+
+def test_strict_mode_raises_a_plugin_error_naming_the_plugin(monkeypatch):
+    monkeypatch.setenv("HUB_STRICT_PLUGINS", "1")
+    plugins = load_plugins(entry_points=installed("wrong-type"))
+
+    with pytest.raises(PluginError) as error:
+        plugins.all("datasets")
+
+    assert error.value.message == "Plugin 'wrong-type': hub_datasets returned dict, expected DatasetSpec."

@@ -40,6 +40,11 @@ def sha256(path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def git_sha1(path) -> str:
+    data = path.read_bytes()
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
 @pytest.fixture
 def model_files(tmp_path):
     """A model's files as a trainer leaves them: small, one of them in a subdirectory."""
@@ -83,7 +88,8 @@ def test_files_are_listed_with_size_and_sha256(registry, churn, model_files):
     version = registry.get_version("churn", 1)
 
     assert version.files == [
-        FileRecord(path=path, size=model_files[path].stat().st_size, sha256=sha256(model_files[path]))
+        FileRecord(path=path, size=model_files[path].stat().st_size, sha256=sha256(model_files[path]),
+                   git_sha1=git_sha1(model_files[path]))
         for path in sorted(model_files)
     ]
 
@@ -146,9 +152,7 @@ def test_registering_the_same_files_again_stores_them_once(registry, model_files
     register(registry, "churn", model_files)
     register(registry, "churn-copy", model_files)
 
-    blobs = [p for p in (registry.store.root / "blobs").rglob("*") if p.is_file()]
-
-    assert len(blobs) == len(model_files)
+    assert len(set(registry.store.blobs())) == len(model_files)
 
 
 # -- what is refused -------------------------------------------------------------------------
@@ -172,8 +176,10 @@ def test_unknown_version_is_named_in_the_error(registry, churn):
 
 @pytest.mark.parametrize(
     "name",
-    ["", "../x", "a" * 101, "my model", ".hidden", "churn\n", "churn/v2", "modèle"],
-    ids=["empty", "parent-dir", "too-long", "space", "leading-dot", "trailing-newline", "slash", "non-ascii"],
+    ["", "../x", "a" * 101, "my model", ".hidden", "churn\n", "acme/churn/v2", "/churn", "acme/", "modèle",
+     "acme/../x", "a" * 101 + "/churn"],
+    ids=["empty", "parent-dir", "too-long", "space", "leading-dot", "trailing-newline", "two-slashes",
+         "empty-namespace", "empty-name", "non-ascii", "parent-dir-in-name", "namespace-too-long"],
 )
 def test_bad_model_names_are_rejected(registry, model_files, name):
     with pytest.raises(InvalidNameError) as error:
@@ -183,7 +189,7 @@ def test_bad_model_names_are_rejected(registry, model_files, name):
     assert registry.list_models() == []
 
 
-@pytest.mark.parametrize("name", ["a", "churn-v2.1_final", "A" * 100])
+@pytest.mark.parametrize("name", ["a", "churn-v2.1_final", "A" * 100, "acme/credit-risk", "A" * 100 + "/" + "b" * 100])
 def test_names_within_the_rules_are_accepted(registry, model_files, name):
     assert register(registry, name, model_files).ref == f"{name}:1"
 

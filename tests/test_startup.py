@@ -19,7 +19,8 @@ print(json.dumps(sorted(m for m in {heavy} if m in sys.modules)), file=sys.stder
 """
 
 
-@pytest.mark.parametrize("args", [["--help"], ["plugins", "list"], ["plugins", "list", "--json"]])
+@pytest.mark.parametrize("args", [["--help"], ["plugins", "list"], ["plugins", "list", "--json"],
+                                  ["plugins", "info", "review"], ["review", "--help"]])
 def test_command_imports_no_heavy_library(args):
     result = subprocess.run(
         [sys.executable, "-c", PROBE.format(heavy=HEAVY), *args],
@@ -34,6 +35,12 @@ def test_plugins_list_sees_the_first_party_plugins():
         [sys.executable, "-m", "hub", "plugins", "list", "--json"], capture_output=True, text=True, check=True
     )
     plugins = {plugin["name"]: plugin for plugin in json.loads(result.stdout)}
-    assert {"datasets", "sklearn", "shap", "fairlearn"} <= set(plugins)
+    assert {"datasets", "sklearn", "shap", "fairlearn", "review"} <= set(plugins)
     assert all(plugin["status"] == "ok" for plugin in plugins.values())
     assert plugins["datasets"]["provides"]["dataset"] == ["german-credit", "adult", "compas"]
+
+
+def test_help_lists_the_commands_plugins_add():
+    result = subprocess.run([sys.executable, "-m", "hub", "--help"], capture_output=True, text=True, check=True)
+    listed = result.stdout.split("Commands from plugins:")[1]
+    assert "review" in listed and "[plugin review]" in listed

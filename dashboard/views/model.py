@@ -9,7 +9,6 @@ import streamlit as st
 
 from hub import licenses
 from hub.dashboard import explanations, fairness, frames, state
-from hub.errors import HubError
 
 registry = state.registry()
 models = {model.name: model for model in registry.list_models() if model.versions}
@@ -48,10 +47,7 @@ if verdicts:
 
 license_column, lineage_column = st.columns(2)
 with license_column:
-    try:
-        license_name = licenses.get(version.license).name
-    except HubError:
-        license_name = "not a license ecohub knows"
+    license_name = licenses.describe(version.license)
     st.metric("License", version.license, help=license_name)
     st.markdown(f"**{license_name}**. Why this license:")
     st.markdown("\n".join(f"- {reason}" for reason in version.license_reasons) or "- no reasons recorded")

@@ -13,10 +13,12 @@ def location(ctx: click.Context) -> Location:
 
 
 def open_registry(ctx: click.Context):
-    from hub.registry import Registry
+    """The chosen registry, wired to the installed plugins' storage backends, listeners and checks."""
+    from hub.events import open_registry as open_with_plugins
+    from hub.plugins import installed_plugins
 
     where = location(ctx)
-    return Registry(where.url, where.store)
+    return open_with_plugins(where.url, where.store, installed_plugins())
 
 
 def parse_ref(ref: str) -> tuple[str, int | None]:

@@ -1,4 +1,4 @@
-"""``hub licenses``: the license ids the registry accepts, with what each demands."""
+"""``hub licenses``: the license ids models most often carry, with what each demands."""
 
 from __future__ import annotations
 
@@ -10,17 +10,17 @@ from hub.output import console, emit_json, table
 @click.command()
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def licenses(as_json: bool) -> None:
-    """License ids the registry understands and the obligations each carries."""
-    from hub.licenses import LICENSES
+    """Common license ids (Hugging Face's), their canonical keys and what each demands.
 
+    Any ScanCode key or SPDX id, and expressions joining them with AND and OR, are accepted too.
+    """
+    from hub.licenses import common
+
+    found = common()
     if as_json:
-        emit_json([vars(item) for item in LICENSES.values()])
+        emit_json([{**vars(item), "traits": sorted(item.traits)} for item in found])
         return
-    yes = lambda flag: "yes" if flag else "no"  # noqa: E731
-    rows = [
-        (lic.id, lic.name, yes(lic.commercial), yes(lic.derivatives), yes(lic.share_alike),
-         yes(lic.attribution), yes(lic.use_restrictions))
-        for lic in LICENSES.values()
-    ]
-    console().print(table("Licenses", ("id", "name", "commercial", "derivatives", "share-alike",
-                                       "attribution", "use restrictions"), rows))
+    console().print(table("Licenses", ("id", "key", "name", "category", "demands"), [
+        (lic.hf_id, lic.key, lic.name, lic.category, ", ".join(sorted(lic.traits)) or "nothing")
+        for lic in found
+    ]))

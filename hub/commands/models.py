@@ -23,6 +23,16 @@ def _report_names(version) -> str:
     return ", ".join(sorted({report.evaluator for report in version.reports}))
 
 
+def _storage(store, record) -> dict:
+    """Bytes of files as pulled against bytes the store holds, which counts shared files and tensors once."""
+    latest = [file.sha256 for file in record.latest.files]
+    every = [file.sha256 for version in record.versions for file in version.files]
+    return {
+        "latest": {"logical_bytes": store.logical_size(latest), "stored_bytes": store.stored_size(latest)},
+        "all_versions": {"logical_bytes": store.logical_size(every), "stored_bytes": store.stored_size(every)},
+    }
+
+
 @click.group()
 def models() -> None:
     """Registered models."""
@@ -55,9 +65,11 @@ def list_models(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def show_model(ctx: click.Context, name: str, as_json: bool) -> None:
     """One model: its versions, license, training data, metrics and reports."""
-    record = open_registry(ctx).get_model(name)
+    registry = open_registry(ctx)
+    record = registry.get_model(name)
+    storage = _storage(registry.store, record)
     if as_json:
-        emit_json(record.as_dict())
+        emit_json({**record.as_dict(), "storage": storage})
         return
     out = console()
     out.print(f"[bold]{record.name}[/]  {record.description}")
@@ -76,7 +88,42 @@ def show_model(ctx: click.Context, name: str, as_json: bool) -> None:
         for split, values in sorted(latest.metrics.items())
     ]))
     out.print(table("Files", ("path", "size", "sha256"), [(f.path, f.size, f.sha256) for f in latest.files]))
+    out.print(f"Storage: version {latest.version} is {storage['latest']['logical_bytes']:,} bytes as pulled, "
+              f"{storage['latest']['stored_bytes']:,} stored; all {len(record.versions)} versions are "
+              f"{storage['all_versions']['logical_bytes']:,} bytes as pulled, "
+              f"{storage['all_versions']['stored_bytes']:,} stored.")
     if latest.reports:
         out.print(table("Reports", ("evaluator", "kind", "dataset", "created"), [
             (r.evaluator, r.kind, r.dataset, r.created_at.strftime("%Y-%m-%d %H:%M")) for r in latest.reports
         ]))
+
+
+@models.command("search")
+@click.argument("expression", default="")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(1, 1000), help="Models per page.")
+@click.option("--after", metavar="CURSOR", help="The cursor a previous page printed, for the next page.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+def search_models(ctx: click.Context, expression: str, limit: int, after: str | None, as_json: bool) -> None:
+    """Models with a version matching EXPRESSION, in name order, with their latest version and aliases.
+
+    \b
+    Filters, joined by AND, OR and parentheses (side by side means AND):
+      name:acme/*  tag:team=risk  license:apache-2.0  task:text-generation  framework:sklearn
+      dataset:german-credit  created>=2025-01-31  base:acme/llama  ancestor:acme/llama (at any depth)
+    """
+    page = open_registry(ctx).search(expression, limit=limit, after=after)
+    if as_json:
+        emit_json(page.as_dict())
+        return
+    if not page.models:
+        console().print("No model matches.")
+        return
+    console().print(table("Models", ("name", "latest", "license", "task", "framework", "aliases", "registered"), [
+        (m.name, m.latest.version, m.latest.license, m.latest.task, m.latest.framework,
+         ", ".join(f"{alias}={number}" for alias, number in m.aliases.items()),
+         f"{m.latest.created_at:%Y-%m-%d %H:%M}")
+        for m in page.models
+    ]))
+    if page.next_cursor:
+        console().print(f"More: hub models search {expression!r} --after {page.next_cursor}")

@@ -1,4 +1,4 @@
-"""What the registry hands out: plain, immutable records detached from the database session.
+"""What the registry hands out: plain, immutable records detached from the database.
 
 The CLI prints them, ``--json`` serialises them with ``as_dict``, and the dashboard reads them.
 """
@@ -29,9 +29,13 @@ class Record:
 
 @dataclass(frozen=True)
 class FileRecord(Record):
+    """A file of a version: ``git_sha1`` is git's blob id, ``pickle`` says loading it runs code."""
+
     path: str
     size: int
     sha256: str
+    git_sha1: str
+    pickle: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,25 @@ class DatasetUse(Record):
     role: str
     rows: int
     sha256: str
+
+
+@dataclass(frozen=True)
+class Edge(Record):
+    """A lineage edge: ``child`` was made from ``parent`` by ``relation``.
+
+    ``kind`` is ``model`` or ``dataset``; ``internal`` parents are registered versions (or the
+    datasets of installed plugins), others are references such as ``hf:org/name@revision``.
+    ``license`` is the parent's license when the edge was recorded. ``depth`` counts edges from
+    the version a lineage query started at.
+    """
+
+    child: str
+    parent: str
+    relation: str
+    kind: str
+    license: str
+    internal: bool
+    depth: int = 1
 
 
 @dataclass(frozen=True)
@@ -60,9 +83,15 @@ class ReportRecord(Record):
 
 @dataclass(frozen=True)
 class VersionRecord(Record):
+    """One registered version. ``license`` is the license concluded over its lineage;
+    ``declared_license`` is what was declared when registering it."""
+
     model: str
     version: int
+    commit: str
     license: str
+    declared_license: str
+    license_link: str
     license_reasons: list[str]
     framework: str
     model_type: str
@@ -70,9 +99,13 @@ class VersionRecord(Record):
     task: str
     config: dict[str, Any]
     created_at: datetime
+    created_by: str
     files: list[FileRecord]
     datasets: list[DatasetUse]
     metrics: dict[str, dict[str, float]]
+    tags: dict[str, str]
+    lineage: list[Edge]
+    aliases: list[str]
     reports: list[ReportRecord]
 
     @property
@@ -87,7 +120,49 @@ class ModelRecord(Record):
     task: str
     created_at: datetime
     versions: list[VersionRecord]
+    aliases: dict[str, int]
 
     @property
     def latest(self) -> VersionRecord | None:
         return self.versions[-1] if self.versions else None
+
+
+@dataclass(frozen=True)
+class ModelSummary(Record):
+    """A search result: a model with its latest version and where its aliases point."""
+
+    name: str
+    description: str
+    task: str
+    created_at: datetime
+    version_count: int
+    latest: VersionRecord
+    aliases: dict[str, int]
+
+
+@dataclass(frozen=True)
+class SearchPage(Record):
+    """One page of search results; pass ``next_cursor`` as ``after`` for the next (None: last page)."""
+
+    models: list[ModelSummary]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
+class Lineage(Record):
+    """Everything a version was made from (``ancestors``) and everything made from it (``descendants``)."""
+
+    version: str
+    ancestors: list[Edge]
+    descendants: list[Edge]
+
+
+@dataclass(frozen=True)
+class AuditRecord(Record):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    justification: str
+    details: dict[str, Any]

@@ -1,97 +1,44 @@
-"""The registry: the single source of truth for shared models, their versions and reports.
+"""The registry: the single source of truth for shared models, their versions, aliases and reports.
 
-The same code runs on the embedded SQLite file and on PostgreSQL. Files reach the blob store and
-are fsynced before the database transaction that refers to them commits, so a crash at any moment
-leaves either a whole version or none (at worst some unreferenced blobs).
+The same code runs on the embedded SQLite file and on PostgreSQL. A registration checks
+everything it can before storing a byte (names, license, lineage policy, pickles), then stores
+the files, which are durable before the one database transaction that records the version
+commits, so a crash at any moment leaves either a whole version or none (at worst some
+unreferenced blobs, which ``hub gc`` removes). The version number comes from a counter bumped in
+that transaction, so concurrent registrations get consecutive numbers without retrying.
 """
 
 from __future__ import annotations
 
 import json
-import re
-from collections import defaultdict
-from pathlib import Path, PurePosixPath
+import os
+import shutil
+import tempfile
+from collections import Counter
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from sqlalchemy import event, text, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlalchemy import delete, insert, or_, select
+from sqlalchemy.engine import Connection
 
 from hub import config, licenses
-from hub.errors import EvaluationError, InvalidNameError, UnknownNameError
-from hub.registry.records import DatasetUse, FileRecord, ModelRecord, ReportRecord, VersionRecord
+from hub.errors import EvaluationError, HubError, LicenseError, UnknownNameError, UnsafeArtifactError
+from hub.registry import audit, cards, hashing, naming, policy, reading, registration, schema, search
 from hub.registry.events import NoHooks, RegistryHooks
+from hub.registry.lineage import DATASET, DATASET_RELATION, Parent, ancestors, descendants, resolve
+from hub.registry.naming import VersionRef, validate_name  # noqa: F401  (validate_name: for callers)
+from hub.registry.records import (AuditRecord, DatasetUse, Lineage, ModelRecord, ReportRecord, SearchPage,
+                                  VersionRecord)
 from hub.registry.store import open_store
-from hub.registry.tables import (
-    Blob,
-    Metric,
-    Model,
-    ModelVersion,
-    Report,
-    VersionDataset,
-    VersionFile,
-    utcnow,
-)
+from hub.registry.tables import Alias, AuditEvent, Blob, Model, ModelVersion, Report, VersionCard, utcnow
 
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Any fixed number: PostgreSQL advisory locks are named by integers.
-SCHEMA_LOCK_KEY = 0xEC0_4B
-
-
-def validate_name(name: str) -> str:
-    """Model names become URL and path segments, so they are restricted to a safe alphabet."""
-    if not NAME_PATTERN.fullmatch(name or "") or ".." in name:
-        raise InvalidNameError(
-            f"'{name}' is not a valid model name.",
-            "Use 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit.",
-        )
-    return name
-
-
-def validate_file_path(path: str) -> str:
-    """A version's file paths are written under an export directory, so none may leave it."""
-    parts = PurePosixPath(path).parts
-    if not parts or parts[0] == "/" or ".." in parts or "\\" in path:
-        raise InvalidNameError(
-            f"'{path}' is not a valid path for a file in a model version.",
-            "Use a relative path with '/' separators and no '..', such as 'weights/model.bin'.",
-        )
-    return path
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.close()
-
-
-def _engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://"):]
-    return create_engine(url, pool_pre_ping=True)
-
-
-def _create_tables(engine: Engine) -> None:
-    """Create missing tables; processes opening a new registry at once take turns to do it."""
-    with engine.begin() as connection:
-        if connection.dialect.name == "sqlite":
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        elif connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SCHEMA_LOCK_KEY})
-        SQLModel.metadata.create_all(connection)
+models, versions, blobs, aliases = Model.__table__, ModelVersion.__table__, Blob.__table__, Alias.__table__
+reports, cards_, events = Report.__table__, VersionCard.__table__, AuditEvent.__table__
+OVERRIDE_HINT = "Pass --justification TEXT to go ahead anyway; the override is recorded in the audit log."
 
 
 class Registry:
-    """Register model versions, attach reports, and read everything back."""
+    """Register model versions, attach reports, move aliases, and read everything back."""
 
     def __init__(
         self,
@@ -105,13 +52,13 @@ class Registry:
         self.url = location.url
         self.store = open_store(location.store, backends)
         self.hooks: RegistryHooks = hooks or NoHooks()
-        self.engine = _engine(self.url)
-        _create_tables(self.engine)
+        self.engine = schema.engine(self.url)
+        schema.upgrade(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
 
-    # -- writing -------------------------------------------------------------------------
+    # -- registering ---------------------------------------------------------------------
 
     def register_version(
         self,
@@ -119,56 +66,99 @@ class Registry:
         *,
         files: Mapping[str, Path],
         license: str,
-        framework: str,
-        model_type: str,
-        trainer: str,
-        task: str,
-        config: Mapping[str, Any],
-        metrics: Mapping[str, Mapping[str, float]] = {},
+        framework: str = "",
+        model_type: str = "",
+        trainer: str = "",
+        task: str = "",
+        config: Mapping[str, Any] | None = None,
+        metrics: Mapping[str, Mapping[str, float]] | None = None,
         datasets: Iterable[DatasetUse] = (),
         license_reasons: Iterable[str] = (),
         description: str = "",
+        tags: Mapping[str, str] | None = None,
+        lineage: Iterable[Parent] = (),
+        license_name: str | None = None,
+        license_link: str | None = None,
+        allow_pickle: bool = False,
+        justification: str | None = None,
+        actor: str | None = None,
     ) -> VersionRecord:
-        """Store the files, then record a new version with the next number for ``name``."""
-        validate_name(name)
+        """Check, store the files, then record version N+1 of ``name`` with its lineage and license.
+
+        ``license`` is the declared license expression (any id spelling; ``other`` needs
+        ``license_name`` and ``license_link``). ``lineage`` lists what the model was made from;
+        datasets with ``role='train'`` become ``trained_on`` edges too. A license policy failure
+        over the lineage refuses the registration unless a ``justification`` is given, which the
+        audit log records.
+        """
+        namespace, short = naming.split_name(name)
+        model = naming.full_name(namespace, short)
+        if not files:
+            raise HubError(f"A version of {model} needs at least one file.", "Pass the files the model consists of.")
         for path in files:
-            validate_file_path(path)
-        license_id = licenses.get(license).id
-        stored = {path: self.store.put_file(Path(source)) for path, source in sorted(files.items())}
-        with Session(self.engine) as session:
-            model = self._model_for_update(session, name, description, task)
-            number = self._allocate_version(session, model)
-            version = ModelVersion(
-                model_id=model.id,
-                version=number,
-                license=license_id,
-                license_reasons=list(license_reasons),
-                framework=framework,
-                model_type=model_type,
-                trainer=trainer,
-                task=task,
-                config=dict(config),
+            naming.validate_file_path(path)
+        tags = dict(tags or {})
+        for key, value in tags.items():
+            naming.validate_tag(key, value)
+        declared = licenses.parse(license, name=license_name, link=license_link)
+        actor = audit.current_actor(actor)
+        datasets = list(datasets)
+        parents = [*lineage, *(Parent(use.dataset, DATASET_RELATION, DATASET, use.license)
+                               for use in datasets if use.role == "train")]
+        with self.engine.connect() as connection:
+            resolved = [resolve(parent, lambda ref: self._find(connection, ref)) for parent in parents]
+        new_edges = [parent.as_edge(model) for parent in resolved]
+        failures = policy.check(model, declared.text, [(edge, declared.text) for edge in new_edges]).failures
+        if failures and not justification:
+            raise LicenseError(f"{model} cannot be registered under {declared.text}: {' '.join(failures)}",
+                               "Declare a license its parents allow. " + OVERRIDE_HINT)
+        concluded, carried = policy.conclude(declared, new_edges)
+
+        scans = {path: hashing.scan(Path(source)) for path, source in sorted(files.items())}
+        unsafe = [path for path, scan in scans.items() if scan.pickle]
+        if unsafe and not allow_pickle:
+            raise UnsafeArtifactError(
+                f"{', '.join(unsafe)} {'is' if len(unsafe) == 1 else 'are'} pickle-based: loading runs code from "
+                "the file, and registered models are shared with people who cannot vet it.",
+                "Save the model as safetensors, ONNX or skops; or pass --allow-pickle, and the model card will warn.",
             )
-            session.add(version)
-            session.flush()
-            # In one global order, so two writers sharing blobs never wait on each other in a cycle.
-            for sha256, size in sorted(set(stored.values())):
-                self._ensure_blob(session, sha256, size)
-            for path, (sha256, size) in stored.items():
-                session.add(VersionFile(version_id=version.id, path=path, size=size, sha256=sha256))
-            for use in datasets:
-                session.add(VersionDataset(version_id=version.id, **use.as_dict()))
-            for split, values in metrics.items():
-                for key, value in values.items():
-                    session.add(Metric(version_id=version.id, split=split, key=key, value=float(value)))
-            session.commit()
-        record = self.get_version(name, number)
+        for path, source in sorted(files.items()):
+            if self.store.put_file(Path(source))[0] != scans[path].sha256:
+                raise HubError(f"'{source}' changed while it was being registered.",
+                               "Register it again once nothing else is writing to it.")
+
+        file_rows = [{"path": path, "size": scan.size, "sha256": scan.sha256, "git_sha1": scan.git_sha1,
+                      "pickle": scan.pickle} for path, scan in scans.items()]
+        row = {
+            "license": concluded, "declared_license": declared.text, "license_link": license_link or "",
+            "framework": framework, "model_type": model_type, "trainer": trainer, "task": task,
+            "manifest": {
+                "files": file_rows, "tags": tags, "config": dict(config or {}),
+                "metrics": {split: {key: float(value) for key, value in values.items()}
+                            for split, values in (metrics or {}).items()},
+                "datasets": [use.as_dict() for use in datasets],
+                "lineage": [{key: value for key, value in edge.as_dict().items() if key not in ("child", "depth")}
+                            for edge in new_edges],
+                "license_reasons": [*license_reasons, *carried],
+            },
+        }
+        with schema.writing(self.engine) as connection:
+            written = registration.write(
+                connection, namespace=namespace, name=short, model=model, description=description, task=task,
+                row=row, files=file_rows, tags=tags, license_keys=licenses.parse(concluded).keys,
+                parents=resolved, actor=actor, justification=justification, failures=failures,
+            )
+        # Built from what was written rather than read back: a new version has no aliases or reports.
+        record = reading.to_version({
+            **row, "version": written.number, "commit": written.commit, "created_at": written.created_at,
+            "created_by": actor, "namespace": namespace, "name": short, "alias_names": None,
+        }, [])
         self.hooks.version_registered(record)
         return record
 
     def add_report(
         self, name: str, version: int, *, evaluator: str, kind: str, plugin: str, dataset: str,
-        body: Mapping[str, Any],
+        body: Mapping[str, Any], actor: str | None = None,
     ) -> ReportRecord:
         """Store a report's JSON in the blob store and attach it to a version."""
         try:
@@ -179,58 +169,166 @@ class Registry:
                 "Evaluators must return plain numbers, strings, lists and dicts, with None for NaN.",
             ) from None
         sha256, size = self.store.put_bytes(data)
-        with Session(self.engine) as session:
-            row = self._version_row(session, name, version)
-            self._ensure_blob(session, sha256, size)
-            report = Report(
-                version_id=row.id, evaluator=evaluator, kind=kind, plugin=plugin,
-                dataset=dataset, sha256=sha256, size=size,
-            )
-            session.add(report)
-            session.commit()
-            return _report_record(report)
+        with schema.writing(self.engine) as connection:
+            version_id, _, _, ref = self._find(connection, VersionRef(validate_name(name), version))
+            registration.count_references(connection, Counter([sha256]), {sha256: size})
+            row = connection.execute(insert(reports).values(
+                version_id=version_id, evaluator=evaluator, kind=kind, plugin=plugin, dataset=dataset,
+                sha256=sha256, size=size, created_at=utcnow(),
+            ).returning(*reports.c)).one()
+            audit.record(connection, audit.current_actor(actor), "report.add", ref, None,
+                         {"evaluator": evaluator, "report": row.id})
+        return reading.to_report(row)
 
-    @staticmethod
-    def _ensure_blob(session: Session, sha256: str, size: int) -> None:
-        """Record a blob; safe when several processes record the same bytes at once."""
-        session.exec(
-            _insert(session)(Blob).values(sha256=sha256, size=size).on_conflict_do_nothing(index_elements=["sha256"])
-        )
+    def set_alias(self, name: str, alias: str, version: int | None = None, *, justification: str | None = None,
+                  actor: str | None = None) -> VersionRecord:
+        """Point ``name@alias`` at a version (the latest when None), after the license policy and publish checks.
 
-    @staticmethod
-    def _model_for_update(session: Session, name: str, description: str, task: str) -> Model:
-        """The model row, created if absent; safe when several processes create it at once."""
-        session.exec(
-            _insert(session)(Model)
-            .values(name=name, description=description, task=task, created_at=utcnow(), version_count=0)
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        return session.exec(select(Model).where(Model.name == name)).one()
+        Any failed check blocks the move, and so does a protected alias (``production``) moved by
+        someone who is not an admin, unless a ``justification`` is given; the audit log records it.
+        """
+        naming.validate_alias(alias)
+        record = self.get_version(name, version)
+        actor = audit.current_actor(actor)
+        target = f"{record.model}@{alias}"
+        license_failures = self.check_license(record.ref).failures
+        problems = [f"license policy: {failure}" for failure in license_failures] + [
+            f"{result.check}: {result.reason}"
+            for result in self.hooks.publish_checks(record, "alias", alias) if not result.passed
+        ]
+        protected = audit.is_protected(alias) and not audit.is_admin(actor)
+        if (problems or protected) and not justification:
+            error = LicenseError if license_failures else HubError
+            if problems:
+                raise error(f"{record.ref} cannot become {target}: {'; '.join(problems)}.", OVERRIDE_HINT)
+            raise HubError(f"'{alias}' is a protected alias, and {actor} is not an admin (HUB_ADMINS).",
+                           f"Ask an admin to move it, or {OVERRIDE_HINT[0].lower()}{OVERRIDE_HINT[1:]}")
+        with schema.writing(self.engine) as connection:
+            version_id, model_id, _, _ = self._find(connection, VersionRef(record.model, record.version))
+            previous = connection.execute(
+                select(versions.c.version).select_from(aliases.join(versions, versions.c.id == aliases.c.version_id))
+                .where(aliases.c.model_id == model_id, aliases.c.name == alias)).scalar()
+            upsert = registration.dialect_insert(connection)(aliases).values(
+                model_id=model_id, name=alias, version_id=version_id, updated_at=utcnow(), updated_by=actor)
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=["model_id", "name"],
+                set_={"version_id": upsert.excluded.version_id, "updated_at": upsert.excluded.updated_at,
+                      "updated_by": upsert.excluded.updated_by}))
+            audit.record(connection, actor, "alias.set", target, justification,
+                         {"version": record.version, "previous": previous, "overridden": problems,
+                          "protected": audit.is_protected(alias)})
+        return self.get_version(record.model, record.version)
 
-    @staticmethod
-    def _allocate_version(session: Session, model: Model) -> int:
-        """Bump the model's counter in the database itself, so concurrent writers never collide."""
-        session.exec(
-            update(Model).where(Model.id == model.id).values(version_count=Model.version_count + 1)
-        )
-        session.refresh(model)
-        return model.version_count
+    def remove_alias(self, name: str, alias: str, *, justification: str | None = None,
+                     actor: str | None = None) -> None:
+        namespace, short = naming.split_name(name)
+        model = naming.full_name(namespace, short)
+        actor = audit.current_actor(actor)
+        if audit.is_protected(alias) and not audit.is_admin(actor) and not justification:
+            raise HubError(f"'{alias}' is a protected alias, and {actor} is not an admin (HUB_ADMINS).",
+                           f"Ask an admin to remove it, or {OVERRIDE_HINT[0].lower()}{OVERRIDE_HINT[1:]}")
+        with schema.writing(self.engine) as connection:
+            version_id = self._find(connection, VersionRef(model, alias=alias))[0]
+            connection.execute(delete(aliases).where(aliases.c.version_id == version_id, aliases.c.name == alias))
+            audit.record(connection, actor, "alias.remove", f"{model}@{alias}", justification, {})
+
+    def edit_card(self, ref: str, text: str, *, actor: str | None = None) -> str:
+        """Keep a person's edits to a version's model card; returns the card as it now reads."""
+        record = self.resolve(ref)
+        metadata, body = cards.accept_edit(record, self.check_license(record.ref), text)
+        actor = audit.current_actor(actor)
+        with schema.writing(self.engine) as connection:
+            version_id = self._find(connection, VersionRef(record.model, record.version))[0]
+            upsert = registration.dialect_insert(connection)(cards_).values(
+                version_id=version_id, metadata=metadata, body=body, updated_at=utcnow(), updated_by=actor)
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=["version_id"],
+                set_={"metadata": upsert.excluded.metadata, "body": upsert.excluded.body,
+                      "updated_at": upsert.excluded.updated_at, "updated_by": upsert.excluded.updated_by}))
+            audit.record(connection, actor, "card.edit", record.ref, None, {"keys": sorted(metadata)})
+        return self.card(record.ref)
 
     # -- reading -------------------------------------------------------------------------
 
-    def list_models(self) -> list[ModelRecord]:
-        with Session(self.engine) as session:
-            models = session.exec(select(Model).order_by(Model.name)).all()
-            return [self._model_record(session, model) for model in models]
-
-    def get_model(self, name: str) -> ModelRecord:
-        with Session(self.engine) as session:
-            return self._model_record(session, self._model_row(session, name))
+    def resolve(self, ref: str) -> VersionRecord:
+        """A version by ``NAME`` (the latest), ``NAME:VERSION`` or ``NAME@ALIAS``."""
+        return self._read(naming.parse_ref(ref))
 
     def get_version(self, name: str, version: int | None = None) -> VersionRecord:
         """One version; ``None`` means the latest."""
-        with Session(self.engine) as session:
-            return self._version_record(session, name, self._version_row(session, name, version))
+        return self._read(VersionRef(validate_name(name), version))
+
+    def get_model(self, name: str) -> ModelRecord:
+        namespace, short = naming.split_name(name)
+        found = self._models(models.c.namespace == namespace, models.c.name == short)
+        if not found:
+            raise UnknownNameError(f"No registered model named '{name}'.",
+                                   "Run 'hub models list' to see what is registered.")
+        return found[0]
+
+    def list_models(self) -> list[ModelRecord]:
+        """Every model with every version; :meth:`search` pages through large registries."""
+        return self._models()
+
+    def search(self, expression: str = "", *, limit: int = 50, after: str | None = None) -> SearchPage:
+        """Models with a version matching ``expression`` (see :mod:`hub.registry.search`), in name order.
+
+        Each result carries the model's latest version and its aliases. Pages are keyset-paginated:
+        pass a page's ``next_cursor`` as ``after`` to get the next.
+        """
+        limit = max(1, limit)
+        query, parameters = search.statement(expression, limit, after)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query, parameters).all()
+            attached = reading.reports_of(connection, [row.id for row in rows[:limit] if row.report_count])
+        return search.page(rows, limit, attached)
+
+    def lineage(self, ref: str) -> Lineage:
+        """Everything a version was made from, and everything made from it, at any depth."""
+        record = self.resolve(ref)
+        with self.engine.connect() as connection:
+            version_id = self._find(connection, VersionRef(record.model, record.version))[0]
+            up = [edge for edge, _ in ancestors(connection, version_id)]
+            down = [edge for edge, _ in descendants(connection, version_id)]
+        return Lineage(version=record.ref, ancestors=up, descendants=down)
+
+    def check_license(self, ref: str) -> policy.Check:
+        """The license policy over a version's whole chain of ancestors, each step with its reasons."""
+        record = self.resolve(ref)
+        with self.engine.connect() as connection:
+            version_id = self._find(connection, VersionRef(record.model, record.version))[0]
+            steps = ancestors(connection, version_id)
+        return policy.check(record.ref, record.declared_license, steps)
+
+    def card(self, ref: str) -> str:
+        """The version's model card: README.md with Hugging Face front matter."""
+        record = self.resolve(ref)
+        namespace, short = naming.split_name(record.model)
+        with self.engine.connect() as connection:
+            version_id = self._find(connection, VersionRef(record.model, record.version))[0]
+            edited = connection.execute(select(cards_.c.metadata, cards_.c.body)
+                                        .where(cards_.c.version_id == version_id)).first()
+            description = connection.execute(select(models.c.description).where(
+                models.c.namespace == namespace, models.c.name == short)).scalar_one()
+        metadata, body = (edited.metadata, edited.body) if edited else ({}, cards.default_body(record, description))
+        return cards.render(record, self.check_license(record.ref), metadata, body)
+
+    def audit_log(self, target: str | None = None, *, limit: int = 100) -> list[AuditRecord]:
+        """The newest events first; ``target`` narrows to a model (its versions and aliases) or one version."""
+        query = select(events).order_by(events.c.id.desc()).limit(limit)
+        if target:
+            query = query.where(or_(events.c.target == target,
+                                    events.c.target.startswith(f"{target}:", autoescape=True),
+                                    events.c.target.startswith(f"{target}@", autoescape=True)))
+        with self.engine.connect() as connection:
+            return [AuditRecord(id=row.id, at=row.at, actor=row.actor, action=row.action, target=row.target,
+                                justification=row.justification, details=row.details)
+                    for row in connection.execute(query)]
+
+    def referenced_blobs(self) -> set[str]:
+        """The sha256 of every stored file a version or a report refers to: what ``hub gc`` must keep."""
+        with self.engine.connect() as connection:
+            return set(connection.execute(select(blobs.c.sha256).where(blobs.c.refcount > 0)).scalars())
 
     def read_report(self, report: ReportRecord) -> dict[str, Any]:
         return json.loads(self.store.read_bytes(report.sha256, f"report {report.evaluator}"))
@@ -243,86 +341,71 @@ class Registry:
         return newest
 
     def export_files(self, name: str, version: int | None, dest: Path) -> VersionRecord:
-        """Write a version's files under ``dest``, each checked against its sha256."""
+        """Write a version's files under ``dest``, each checked against its sha256.
+
+        Files are gathered in a hidden folder inside ``dest`` and moved into place only once every
+        one has passed its check, so a corrupt or missing file leaves ``dest`` as it was.
+        """
         record = self.get_version(name, version)
-        for file in record.files:
-            self.store.copy_to(file.sha256, f"{record.ref}/{file.path}", Path(dest) / file.path)
+        dest = Path(dest)
+        dest.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".hub-pull-", dir=dest))
+        try:
+            for file in record.files:
+                self.store.copy_to(file.sha256, f"{record.ref}/{file.path}", staging / file.path)
+            for file in record.files:
+                (dest / file.path).parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / file.path, dest / file.path)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         return record
 
-    def _model_row(self, session: Session, name: str) -> Model:
-        model = session.exec(select(Model).where(Model.name == name)).first()
-        if model is None:
-            raise UnknownNameError(
-                f"No registered model named '{name}'.", "Run 'hub models list' to see what is registered."
-            )
-        return model
+    # -- looking rows up -----------------------------------------------------------------
 
-    def _version_row(self, session: Session, name: str, version: int | None) -> ModelVersion:
-        model = self._model_row(session, name)
-        query = select(ModelVersion).where(ModelVersion.model_id == model.id)
-        if version is None:
-            query = query.order_by(ModelVersion.version.desc())
-        else:
-            query = query.where(ModelVersion.version == version)
-        row = session.exec(query).first()
+    def _read(self, ref: VersionRef) -> VersionRecord:
+        with self.engine.connect() as connection:
+            found = reading.read_versions(connection, *reading.picked(reading.WHOLE, ref))
+            if not found:
+                self._missing(connection, ref)
+        return found[0]
+
+    def _find(self, connection: Connection, ref: VersionRef) -> tuple[int, int, str, str]:
+        """A version's id, its model's id, its license and ``name:version``; errors name what is missing."""
+        row = connection.execute(*reading.picked(reading.IDS, ref)).first()
         if row is None:
-            raise UnknownNameError(
-                f"Model '{name}' has no version {version}." if version is not None else f"Model '{name}' has no versions.",
-                f"Run 'hub models show {name}' to list its versions.",
-            )
-        return row
+            self._missing(connection, ref)
+        return row.id, row.model_id, row.license, f"{naming.full_name(*naming.split_name(ref.name))}:{row.version}"
 
-    def _model_record(self, session: Session, model: Model) -> ModelRecord:
-        rows = session.exec(
-            select(ModelVersion).where(ModelVersion.model_id == model.id).order_by(ModelVersion.version)
-        ).all()
-        return ModelRecord(
-            name=model.name,
-            description=model.description,
-            task=model.task,
-            created_at=model.created_at,
-            versions=[self._version_record(session, model.name, row) for row in rows],
-        )
+    @staticmethod
+    def _missing(connection: Connection, ref: VersionRef):
+        namespace, short = naming.split_name(ref.name)
+        if connection.execute(select(models.c.id).where(models.c.namespace == namespace,
+                                                        models.c.name == short)).first() is None:
+            raise UnknownNameError(f"No registered model named '{ref.name}'.",
+                                   "Run 'hub models list' to see what is registered.")
+        if ref.alias:
+            raise UnknownNameError(f"Model '{ref.name}' has no alias '{ref.alias}'.",
+                                   f"Run 'hub versions {ref.name}' to see its versions and aliases.")
+        raise UnknownNameError(f"Model '{ref.name}' has no version {ref.version}.",
+                               f"Run 'hub models show {ref.name}' to list its versions.")
 
-    def _version_record(self, session: Session, name: str, row: ModelVersion) -> VersionRecord:
-        files = session.exec(select(VersionFile).where(VersionFile.version_id == row.id).order_by(VersionFile.path))
-        datasets = session.exec(
-            select(VersionDataset).where(VersionDataset.version_id == row.id).order_by(VersionDataset.id)
-        )
-        metric_rows = session.exec(select(Metric).where(Metric.version_id == row.id).order_by(Metric.split, Metric.key))
-        reports = session.exec(select(Report).where(Report.version_id == row.id).order_by(Report.id))
-        metrics: dict[str, dict[str, float]] = defaultdict(dict)
-        for metric in metric_rows:
-            metrics[metric.split][metric.key] = metric.value
-        return VersionRecord(
-            model=name,
-            version=row.version,
-            license=row.license,
-            license_reasons=list(row.license_reasons),
-            framework=row.framework,
-            model_type=row.model_type,
-            trainer=row.trainer,
-            task=row.task,
-            config=dict(row.config),
-            created_at=row.created_at,
-            files=[FileRecord(path=f.path, size=f.size, sha256=f.sha256) for f in files],
-            datasets=[
-                DatasetUse(dataset=d.dataset, plugin=d.plugin, license=d.license, role=d.role,
-                           rows=d.rows, sha256=d.sha256)
-                for d in datasets
-            ],
-            metrics=dict(metrics),
-            reports=[_report_record(report) for report in reports],
-        )
-
-
-def _insert(session: Session):
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING on both SQLite and PostgreSQL."""
-    return {"sqlite": sqlite_insert, "postgresql": postgresql_insert}[session.get_bind().dialect.name]
-
-
-def _report_record(report: Report) -> ReportRecord:
-    return ReportRecord(
-        id=report.id, evaluator=report.evaluator, kind=report.kind, plugin=report.plugin,
-        dataset=report.dataset, sha256=report.sha256, size=report.size, created_at=report.created_at,
-    )
+    def _models(self, *conditions) -> list[ModelRecord]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(models).where(*conditions).order_by(models.c.namespace, models.c.name)).all()
+            if not rows:
+                return []
+            ids = [row.id for row in rows]
+            every = reading.read_versions(connection, reading.VERSIONS.where(versions.c.model_id.in_(ids))
+                                          .order_by(models.c.namespace, models.c.name, versions.c.version))
+            named = reading.aliases_of_models(connection, ids)
+        grouped: dict[str, list[VersionRecord]] = {}
+        for record in every:
+            grouped.setdefault(record.model, []).append(record)
+        result = []
+        for row in rows:
+            name = naming.full_name(row.namespace, row.name)
+            result.append(ModelRecord(name=name, description=row.description, task=row.task,
+                                      created_at=row.created_at, versions=grouped.get(name, []),
+                                      aliases=named.get(row.id, {})))
+        return result

@@ -1,122 +1,397 @@
-"""A content-addressed blob store on the local disk.
+"""A content-addressed store for a registry's files, on any backend that keeps named objects.
 
-Blobs are named by their sha256. A write goes to a temporary file that is fsynced and then
-renamed into place, with the directory fsynced after, so a blob is either absent or whole; a
-killed writer leaves at most a temporary file. Every read checks the checksum again.
+Every file is named by the sha256 of its bytes, and every read hashes them again, so a missing or
+corrupted file is reported by name instead of being handed out. A safetensors file is stored as
+chunks (its header and each tensor, see :mod:`hub.registry.safetensors_chunks`) plus a manifest
+that lists them, so fine-tunes that share most tensors with their base model share the storage
+too; reading joins the chunks and checks the whole file's sha256, so a pull is byte-identical to
+what was registered. Every other file is stored whole.
+
+The objects, under the same keys on every backend::
+
+    blobs/sha256/ab/cdef…      a file stored whole
+    manifests/sha256/ab/cdef…  a chunked file's chunks in order, named by the whole file's sha256
+    chunks/sha256/ab/cdef…     a safetensors header, a tensor's bytes, or padding
+    tmp/…                      objects being written, which nothing reads
+
+A backend makes each object appear whole or not at all, and chunks are written before the manifest
+that lists them, so a writer killed at any moment leaves only temporaries and unreferenced objects.
+:meth:`BlobStore.collect` (``hub gc``) removes those; its docstring says why that is safe while
+other processes are registering.
 """
 
 from __future__ import annotations
 
 import hashlib
 import io
+import itertools
+import json
 import os
+import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
-from typing import Any, Callable, Mapping
+from hub.errors import HubError, IntegrityError, PluginError
+from hub.registry.records import Record
+from hub.registry.safetensors_chunks import Range, chunk_ranges
 
-from hub.errors import HubError, IntegrityError
+BLOBS, MANIFESTS, CHUNKS, TMP = "blobs", "manifests", "chunks", "tmp"
+MANIFEST_FORMAT = "ecohub-chunked-file/1"
+BLOCK = 1 << 20
+SHA256_KEY = re.compile(r"(?:blobs|manifests|chunks)/sha256/([0-9a-f]{2})/([0-9a-f]{62})")
 
-CHUNK = 1 << 20
+
+@runtime_checkable
+class ObjectStore(Protocol):
+    """What a storage backend provides: named objects, each appearing whole or not at all.
+
+    Keys are relative, ``/``-separated names such as ``chunks/sha256/ab/cdef…``.
+    :class:`hub.registry.local_objects.LocalObjects` is the reference implementation; plugins
+    provide others through the ``hub_storage_backends`` hook.
+    """
+
+    location: str
+    """Where the objects live, for messages."""
+
+    def write(self, key: str, pieces: Iterable[bytes]) -> None:
+        """Store the pieces as ``key``. If iterating ``pieces`` raises, nothing appears under ``key``."""
+
+    def read(self, key: str) -> Iterator[bytes]:
+        """The object's bytes in pieces; raises FileNotFoundError when there is no such object."""
+
+    def exists(self, key: str) -> bool:
+        """Whether ``key`` holds an object."""
+
+    def size(self, key: str) -> int:
+        """The object's length in bytes."""
+
+    def keys(self, prefix: str) -> Iterator[str]:
+        """Every key that starts with ``prefix`` (such as ``"chunks/"``)."""
+
+    def age(self, key: str) -> float:
+        """Seconds since the object was written or freshened."""
+
+    def freshen(self, key: str) -> bool:
+        """Make an existing object young again, as if just written; False when it is absent."""
+
+    def delete(self, key: str, older_than: float | None = None) -> bool:
+        """Delete ``key``, but with ``older_than`` only if its age exceeds that; True if deleted.
+
+        Where the backend can, the age check and the deletion happen as one step with respect to
+        ``freshen`` (see :meth:`BlobStore.collect`).
+        """
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+@dataclass(frozen=True)
+class Manifest:
+    """A chunked file: its length and its chunks' ``(sha256, length)`` in file order."""
+
+    size: int
+    chunks: list[tuple[str, int]]
+
+    def to_bytes(self) -> bytes:
+        body = {"format": MANIFEST_FORMAT, "size": self.size, "chunks": [list(chunk) for chunk in self.chunks]}
+        return json.dumps(body, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Manifest":
+        """Parse a stored manifest; ValueError when it is truncated, altered or not a manifest."""
+        body = json.loads(data)
+        if not isinstance(body, dict) or body.get("format") != MANIFEST_FORMAT:
+            raise ValueError("not a manifest")
+        chunks = [(digest, length) for digest, length in body["chunks"]]
+        if not all(isinstance(d, str) and len(d) == 64 and type(n) is int and n >= 0 for d, n in chunks):
+            raise ValueError("malformed chunk list")
+        if sum(length for _, length in chunks) != body["size"]:
+            raise ValueError("chunk lengths do not add up to the file's size")
+        return cls(size=body["size"], chunks=chunks)
+
+
+@dataclass(frozen=True)
+class Collection(Record):
+    """What :meth:`BlobStore.collect` removed (or, in a dry run, would remove)."""
+
+    files: list[str]
+    chunks: list[str]
+    temporaries: list[str]
+    freed_bytes: int
+    dry_run: bool
 
 
 class BlobStore:
-    def __init__(self, root: Path):
-        self.root = Path(root)
+    """Files named by their sha256, over an :class:`ObjectStore`."""
 
-    def path(self, sha256: str) -> Path:
-        return self.root / "blobs" / "sha256" / sha256[:2] / sha256[2:]
+    def __init__(self, objects: ObjectStore):
+        self.objects = objects
+
+    # -- writing -------------------------------------------------------------------------
 
     def put_file(self, source: Path) -> tuple[str, int]:
-        """Store a file's bytes; return (sha256, size). Storing the same bytes twice is a no-op."""
+        """Store a file's bytes; return (sha256, size). Storing the same bytes again stores nothing new."""
         with open(source, "rb") as reader:
-            return self._put_stream(reader)
+            return self._put(reader, os.fstat(reader.fileno()).st_size, str(source))
 
     def put_bytes(self, data: bytes) -> tuple[str, int]:
-        return self._put_stream(io.BytesIO(data))
+        return self._put(io.BytesIO(data), len(data), "the data")
 
-    def _put_stream(self, reader) -> tuple[str, int]:
-        tmp_dir = self.root / "tmp"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
-        with tempfile.NamedTemporaryFile(dir=tmp_dir, delete=False) as out:
+    def _put(self, reader: BinaryIO, size: int, source: str) -> tuple[str, int]:
+        """Hash first, then write only what the store lacks, checking the bytes again as they go in."""
+        def changed() -> HubError:
+            return HubError(f"'{source}' changed while it was being stored.",
+                            "Store it again once nothing else is writing to it.")
+
+        def content(offset: int, length: int, digest: str) -> Callable[[], Iterator[bytes]]:
+            return lambda: _verified(_read_range(reader, offset, length), digest, changed)
+
+        try:
+            ranges = chunk_ranges(reader, size)
+            sha256, digests = _digests(reader, ranges or [(0, size)])
+            if ranges is None:
+                self._keep(_key(BLOBS, sha256), content(0, size, sha256))
+                return sha256, size
+            for (offset, length), digest in zip(ranges, digests):
+                self._keep(_key(CHUNKS, digest), content(offset, length, digest))
+        except EOFError:
+            raise changed() from None
+        manifest = Manifest(size=size, chunks=[(digest, length) for (_, length), digest in zip(ranges, digests)])
+        self._keep(_key(MANIFESTS, sha256), lambda: [manifest.to_bytes()])
+        return sha256, size
+
+    def _keep(self, key: str, content: Callable[[], Iterable[bytes]]) -> None:
+        """Make ``key`` hold its content: freshen it when present, so gc's grace period covers it."""
+        if not self.objects.freshen(key):
+            self.objects.write(key, content())
+
+    # -- reading -------------------------------------------------------------------------
+
+    def iter_bytes(self, sha256: str, name: str) -> Iterator[bytes]:
+        """The file's bytes in pieces, for streaming; ``name`` is for errors.
+
+        Each chunk, then the whole file, is checked as its last byte passes: a consumer reads to
+        the end and, on an IntegrityError there, discards what it had (as ``copy_to`` does).
+        """
+        blob = _key(BLOBS, sha256)
+        if self.objects.exists(blob):
+            pieces = self._read(blob, name)
+        else:
+            chunks = self._manifest(sha256, name).chunks
+            pieces = itertools.chain.from_iterable(self._chunk(digest, name) for digest, _ in chunks)
+        return _verified(pieces, sha256, lambda: _corrupt(name, f"its sha256 no longer matches {sha256[:12]}…"))
+
+    def read_bytes(self, sha256: str, name: str) -> bytes:
+        """The file's bytes, after checking them against their checksum. ``name`` is for errors."""
+        return b"".join(self.iter_bytes(sha256, name))
+
+    def copy_to(self, sha256: str, name: str, dest: Path) -> None:
+        """Write the file to ``dest`` atomically; it appears only once its checksum has matched."""
+        pieces = self.iter_bytes(sha256, name)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=dest.parent, prefix=f".{dest.name}.", delete=False) as out:
             try:
-                while chunk := reader.read(CHUNK):
-                    digest.update(chunk)
-                    size += len(chunk)
-                    out.write(chunk)
-                out.flush()
-                os.fsync(out.fileno())
+                out.writelines(pieces)
             except BaseException:
                 os.unlink(out.name)
                 raise
-        self._place(Path(out.name), digest.hexdigest())
-        return digest.hexdigest(), size
-
-    def _place(self, tmp: Path, digest: str) -> None:
-        target = self.path(digest)
-        if target.exists():
-            tmp.unlink()
-            return
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(tmp, target)
-        _fsync_dir(target.parent)
-
-    def read_bytes(self, sha256: str, name: str) -> bytes:
-        """The blob's bytes, after checking them against their checksum. ``name`` is for errors."""
-        data = self._open(sha256, name).read_bytes()
-        if hashlib.sha256(data).hexdigest() != sha256:
-            raise self._corrupt(sha256, name)
-        return data
-
-    def copy_to(self, sha256: str, name: str, dest: Path) -> None:
-        """Write the blob to ``dest`` atomically, checking the checksum before it appears."""
-        source = self._open(sha256, name)
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        digest = hashlib.sha256()
-        with tempfile.NamedTemporaryFile(dir=dest.parent, delete=False) as out, open(source, "rb") as reader:
-            while chunk := reader.read(CHUNK):
-                digest.update(chunk)
-                out.write(chunk)
-        if digest.hexdigest() != sha256:
-            os.unlink(out.name)
-            raise self._corrupt(sha256, name)
         os.replace(out.name, dest)
 
-    def _open(self, sha256: str, name: str) -> Path:
-        path = self.path(sha256)
-        if not path.exists():
-            raise IntegrityError(
-                f"The stored file for '{name}' is missing (blob {sha256[:12]}… at {path}).",
-                "The store was changed outside ecohub; restore it from a backup.",
-            )
-        return path
+    def verify(self, sha256: str, name: str) -> None:
+        """Read the file through every check and discard it; raises IntegrityError naming ``name``."""
+        for _ in self.iter_bytes(sha256, name):
+            pass
 
-    def _corrupt(self, sha256: str, name: str) -> IntegrityError:
-        return IntegrityError(
-            f"The stored file for '{name}' is corrupt: its sha256 no longer matches {sha256[:12]}….",
-            "Restore the store from a backup, or register the version again.",
+    def exists(self, sha256: str) -> bool:
+        return self.objects.exists(_key(BLOBS, sha256)) or self.objects.exists(_key(MANIFESTS, sha256))
+
+    def path(self, sha256: str) -> Path:
+        """The local file holding a file stored whole, or a chunked file's manifest (local stores only)."""
+        return self.objects.path(self._file_key(sha256))
+
+    def _chunk(self, digest: str, name: str) -> Iterator[bytes]:
+        return _verified(self._read(_key(CHUNKS, digest), name), digest,
+                         lambda: _corrupt(name, f"its chunk {digest[:12]}… no longer matches its sha256"))
+
+    def _read(self, key: str, name: str) -> Iterator[bytes]:
+        try:
+            yield from self.objects.read(key)
+        except FileNotFoundError:
+            raise IntegrityError(
+                f"The stored file for '{name}' is missing (object {key} in {self.objects.location}).",
+                "The store was changed outside ecohub; restore it from a backup, or register the version again.",
+            ) from None
+
+    def _manifest(self, sha256: str, name: str) -> Manifest:
+        key = _key(MANIFESTS, sha256)
+        data = b"".join(self._read(key, name))
+        try:
+            return Manifest.from_bytes(data)
+        except (ValueError, KeyError, TypeError):
+            raise _corrupt(name, f"its list of chunks ({key}) cannot be read") from None
+
+    # -- accounting ----------------------------------------------------------------------
+
+    def logical_size(self, sha256s: Iterable[str]) -> int:
+        """Bytes these files take once pulled; a sha256 listed twice counts twice."""
+        return sum(self._footprint(sha256)[0] for sha256 in sha256s)
+
+    def stored_size(self, sha256s: Iterable[str]) -> int:
+        """Bytes the store holds for these files, counting each object, and each shared chunk, once."""
+        held: dict[str, int] = {}
+        for sha256 in set(sha256s):
+            held.update(self._footprint(sha256)[1])
+        return sum(held.values())
+
+    def _footprint(self, sha256: str) -> tuple[int, dict[str, int]]:
+        """A file's logical size, and the size of each object that holds it."""
+        blob = _key(BLOBS, sha256)
+        if self.objects.exists(blob):
+            size = self.objects.size(blob)
+            return size, {blob: size}
+        manifest = self._manifest(sha256, sha256)
+        held = {_key(CHUNKS, digest): length for digest, length in manifest.chunks}
+        held[_key(MANIFESTS, sha256)] = len(manifest.to_bytes())
+        return manifest.size, held
+
+    # -- housekeeping --------------------------------------------------------------------
+
+    def blobs(self) -> Iterator[str]:
+        """The sha256 of every file the store holds, referenced or not."""
+        for prefix in (BLOBS, MANIFESTS):
+            for key in self.objects.keys(f"{prefix}/"):
+                if match := SHA256_KEY.fullmatch(key):
+                    yield match[1] + match[2]
+
+    def delete(self, sha256: str) -> None:
+        """Remove a file; chunks that no other file lists go at the next :meth:`collect`."""
+        self.objects.delete(_key(BLOBS, sha256))
+        self.objects.delete(_key(MANIFESTS, sha256))
+
+    def collect(self, referenced: set[str], older_than: float, *, dry_run: bool = False) -> Collection:
+        """Delete files not in ``referenced``, chunks no remaining manifest lists, and temporaries,
+        each only once it is older than ``older_than`` seconds.
+
+        Why this is safe while other processes register versions: a registration writes or
+        freshens its chunks, then its manifest or blob, and only then commits the database row
+        that refers to them. ``referenced`` was read before anything is deleted, so a file it lacks
+        is either truly unreferenced or belongs to a registration in flight, and everything such
+        a registration has touched is younger than ``older_than``, provided a registration takes
+        less time than that. Reusing stored bytes freshens them, and each deletion checks the age
+        again as it deletes (under a lock on local disks), so an old orphan that a registration is
+        adopting is either kept, or deleted first and then found absent and written again. With
+        ``older_than=0`` none of this holds: the objects of a registration in flight are deleted.
+
+        A manifest that cannot be read stops the collection with an IntegrityError: which chunks
+        it lists is unknown, so none of the unlisted ones can be told to be garbage.
+        """
+        stored = {sha256: self._file_key(sha256) for sha256 in self.blobs()}
+        files = {sha256: key for sha256, key in stored.items()
+                 if sha256 not in referenced and self._stale(key, older_than)}
+        listed: set[str] = set()
+        for sha256, key in stored.items():
+            if sha256 not in files and key.startswith(MANIFESTS):
+                listed.update(digest for digest, _ in self._manifest(sha256, sha256).chunks)
+        chunks = [key for key in self.objects.keys(f"{CHUNKS}/")
+                  if (match := SHA256_KEY.fullmatch(key)) and match[1] + match[2] not in listed
+                  and self._stale(key, older_than)]
+        temporaries = [key for key in self.objects.keys(f"{TMP}/") if self._stale(key, older_than)]
+        planned = [*files.values(), *chunks, *temporaries]
+        sizes = {key: self._size(key) for key in planned}
+        if not dry_run:
+            removed = {key for key in planned if self.objects.delete(key, older_than)}
+            files = {sha256: key for sha256, key in files.items() if key in removed}
+            chunks = [key for key in chunks if key in removed]
+            temporaries = [key for key in temporaries if key in removed]
+            sizes = {key: size for key, size in sizes.items() if key in removed}
+        return Collection(
+            files=list(files), chunks=[_sha_of(key) for key in chunks], temporaries=temporaries,
+            freed_bytes=sum(sizes.values()), dry_run=dry_run,
         )
 
+    def _file_key(self, sha256: str) -> str:
+        blob = _key(BLOBS, sha256)
+        return blob if self.objects.exists(blob) else _key(MANIFESTS, sha256)
 
-def open_store(location: str, backends: Mapping[str, Callable[[str], Any]] | None = None):
-    """The blob store at ``location``: a local directory, or a URI whose scheme a backend opens."""
+    def _stale(self, key: str, older_than: float) -> bool:
+        try:
+            return self.objects.age(key) > older_than
+        except FileNotFoundError:
+            return False
+
+    def _size(self, key: str) -> int:
+        try:
+            return self.objects.size(key)
+        except FileNotFoundError:
+            return 0
+
+
+def _key(kind: str, sha256: str) -> str:
+    return f"{kind}/sha256/{sha256[:2]}/{sha256[2:]}"
+
+
+def _sha_of(key: str) -> str:
+    _, _, prefix, rest = key.split("/")
+    return prefix + rest
+
+
+def _read_range(reader: BinaryIO, offset: int, length: int) -> Iterator[bytes]:
+    """The bytes at ``offset``; EOFError if the file has become shorter than its size said."""
+    reader.seek(offset)
+    while length > 0:
+        block = reader.read(min(BLOCK, length))
+        if not block:
+            raise EOFError
+        length -= len(block)
+        yield block
+
+
+def _digests(reader: BinaryIO, ranges: list[Range]) -> tuple[str, list[str]]:
+    """The sha256 of the whole file and of each range, in one pass over the ranges in order."""
+    whole, parts = hashlib.sha256(), []
+    for offset, length in ranges:
+        part = hashlib.sha256()
+        for block in _read_range(reader, offset, length):
+            whole.update(block)
+            part.update(block)
+        parts.append(part.hexdigest())
+    return whole.hexdigest(), parts
+
+
+def _corrupt(name: str, detail: str) -> IntegrityError:
+    return IntegrityError(
+        f"The stored file for '{name}' is corrupt: {detail}.",
+        "Restore the store from a backup, or register the version again.",
+    )
+
+
+def _verified(pieces: Iterable[bytes], sha256: str, error: Callable[[], Exception]) -> Iterator[bytes]:
+    """Pass the pieces through, then raise ``error()`` if together they do not hash to ``sha256``."""
+    digest = hashlib.sha256()
+    for piece in pieces:
+        digest.update(piece)
+        yield piece
+    if digest.hexdigest() != sha256:
+        raise error()
+
+
+def open_store(location: str, backends: Mapping[str, Callable[[str], ObjectStore]] | None = None) -> BlobStore:
+    """The store at ``location``: a local directory, or a URI whose scheme a backend opens."""
+    from hub.registry.local_objects import LocalObjects
+
     scheme, separator, _ = location.partition("://")
     if not separator:
-        return BlobStore(Path(location))
+        return BlobStore(LocalObjects(Path(location)))
     if scheme == "file":
-        return BlobStore(Path(location[len("file://"):]))
+        return BlobStore(LocalObjects(Path(location[len("file://"):])))
     if backends and scheme in backends:
-        return backends[scheme](location)
+        objects = backends[scheme](location)
+        if not isinstance(objects, ObjectStore):
+            raise PluginError(
+                f"The storage backend for '{scheme}://' returned a {type(objects).__name__}, not an object store.",
+                "Update or remove the plugin that provides it; 'hub plugins list' names it.",
+            )
+        return BlobStore(objects)
     raise HubError(
         f"No storage backend handles '{scheme}://' store locations.",
-        "Install a plugin that provides one, then check 'hub plugins list'.",
+        "Install a plugin that provides one, such as ecohub-fsspec, then check 'hub plugins list'.",
     )

@@ -1,8 +1,18 @@
-"""The registry's tables.
+"""The registry's tables, as the baseline migration creates them.
 
-A model has numbered, immutable versions. Each version lists its files (content-addressed blobs
-in the store), the datasets it was trained and evaluated on, its metrics and its reports. The
-``version_count`` column is the counter that allocates version numbers atomically.
+A model (``namespace/name``) has numbered, immutable versions. A version row holds everything
+registered with it: what is searched in columns of its own, and the rest (files, tags, lineage,
+datasets, metrics, config, the reasons for its license) in one JSON manifest, so one row read
+gives a whole version. The tables after it index that manifest for what needs a query: files
+point at blobs (whose reference counts say what the store must keep), tags and license keys are
+searched, and lineage edges are walked up and down. The index tables repeat the version's model,
+so a search can first narrow to the models a filter names before checking their versions.
+Aliases, reports, edited cards and the audit log are what changes after registration.
+``model.version_count`` is the counter that allocates version numbers atomically, and is
+therefore also the latest version's number.
+
+Change a table here only together with a new migration in ``hub/registry/migrations/versions``;
+``tests/test_registry_schema.py`` compares the two.
 """
 
 from __future__ import annotations
@@ -10,7 +20,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Optional
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -18,85 +28,190 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator):
+    """A moment in UTC, stored the same on SQLite and PostgreSQL and always read back timezone-aware."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value, dialect):
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+def name_type(length: int):
+    """Names compare byte by byte on both databases, so a name-prefix search is an index range scan."""
+    return String(length).with_variant(String(length, collation="C"), "postgresql")
+
+
+def _json() -> Column:
+    return Column(JSON, nullable=False)
+
+
+def _moment() -> Column:
+    return Column(UTCDateTime, nullable=False)
+
+
 class Model(SQLModel, table=True):
     __tablename__ = "model"
+    __table_args__ = (UniqueConstraint("namespace", "name"), Index("ix_model_name", "name"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    name: str = Field(index=True, unique=True, max_length=200)
-    description: str = ""
-    task: str = ""
-    created_at: datetime = Field(default_factory=utcnow)
-    version_count: int = 0
+    namespace: str = Field(sa_column=Column(name_type(100), nullable=False))
+    name: str = Field(sa_column=Column(name_type(100), nullable=False))
+    description: str = Field(sa_column=Column(Text, nullable=False))
+    task: str
+    created_at: datetime = Field(sa_column=_moment())
+    version_count: int
 
 
 class ModelVersion(SQLModel, table=True):
     __tablename__ = "model_version"
-    __table_args__ = (UniqueConstraint("model_id", "version"),)
+    __table_args__ = (
+        UniqueConstraint("model_id", "version"),
+        Index("ix_model_version_created_at", "created_at"),
+        Index("ix_model_version_framework", "framework"),
+        Index("ix_model_version_task", "task"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    model_id: int = Field(foreign_key="model.id", index=True)
+    model_id: int = Field(sa_column=Column(Integer, ForeignKey("model.id"), nullable=False))
     version: int
-    license: str
-    license_reasons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    commit: str = Field(sa_column=Column(String(40), nullable=False, unique=True))
+    license: str = Field(sa_column=Column(Text, nullable=False))
+    declared_license: str = Field(sa_column=Column(Text, nullable=False))
+    license_link: str
     framework: str
     model_type: str
     trainer: str
     task: str
-    config: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
-    created_at: datetime = Field(default_factory=utcnow)
+    manifest: dict[str, Any] = Field(sa_column=_json())
+    created_at: datetime = Field(sa_column=_moment())
+    created_by: str
 
 
 class Blob(SQLModel, table=True):
+    """A stored file's bytes, by checksum, with how many version files and reports refer to them."""
+
     __tablename__ = "blob"
 
-    sha256: str = Field(primary_key=True, max_length=64)
+    sha256: str = Field(sa_column=Column(String(64), primary_key=True))
     size: int
+    refcount: int
 
 
 class VersionFile(SQLModel, table=True):
     __tablename__ = "version_file"
-    __table_args__ = (UniqueConstraint("version_id", "path"),)
+    __table_args__ = (UniqueConstraint("version_id", "path"), Index("ix_version_file_sha256", "sha256"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    version_id: int = Field(foreign_key="model_version.id", index=True)
-    path: str
-    size: int
-    sha256: str = Field(foreign_key="blob.sha256", index=True)
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False))
+    path: str = Field(sa_column=Column(Text, nullable=False))
+    sha256: str = Field(sa_column=Column(String(64), ForeignKey("blob.sha256"), nullable=False))
 
 
-class VersionDataset(SQLModel, table=True):
-    __tablename__ = "version_dataset"
-
-    id: Optional[int] = Field(default=None, primary_key=True)
-    version_id: int = Field(foreign_key="model_version.id", index=True)
-    dataset: str
-    plugin: str
-    license: str
-    role: str
-    rows: int
-    sha256: str
-
-
-class Metric(SQLModel, table=True):
-    __tablename__ = "metric"
-    __table_args__ = (UniqueConstraint("version_id", "split", "key"),)
+class VersionTag(SQLModel, table=True):
+    __tablename__ = "version_tag"
+    __table_args__ = (
+        UniqueConstraint("version_id", "key"),
+        Index("ix_version_tag_key_value", "key", "value", "model_id"),
+    )
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    version_id: int = Field(foreign_key="model_version.id", index=True)
-    split: str
-    key: str
-    value: float
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False))
+    model_id: int = Field(sa_column=Column(Integer, ForeignKey("model.id"), nullable=False))
+    key: str = Field(sa_column=Column(String(64), nullable=False))
+    value: str = Field(sa_column=Column(String(256), nullable=False))
+
+
+class VersionLicense(SQLModel, table=True):
+    """Each license key in a version's concluded license, so ``license:X`` finds it inside expressions."""
+
+    __tablename__ = "version_license"
+    __table_args__ = (Index("ix_version_license_key", "key", "model_id"),)
+
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), primary_key=True))
+    key: str = Field(sa_column=Column(String(200), primary_key=True))
+    model_id: int = Field(sa_column=Column(Integer, ForeignKey("model.id"), nullable=False))
+
+
+class LineageEdge(SQLModel, table=True):
+    """What a version was made from: a registered version, or a model or dataset known by reference."""
+
+    __tablename__ = "lineage_edge"
+    __table_args__ = (
+        Index("ix_lineage_edge_version_id", "version_id"),
+        Index("ix_lineage_edge_parent_version_id", "parent_version_id"),
+        Index("ix_lineage_edge_parent_model_id", "parent_model_id", "model_id"),
+        Index("ix_lineage_edge_parent_ref", "parent_kind", "parent_ref", "model_id"),
+    )
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False))
+    model_id: int = Field(sa_column=Column(Integer, ForeignKey("model.id"), nullable=False))
+    relation: str = Field(sa_column=Column(String(20), nullable=False))
+    parent_kind: str = Field(sa_column=Column(String(10), nullable=False))
+    parent_ref: str = Field(sa_column=Column(String(300), nullable=False))
+    parent_version_id: Optional[int] = Field(sa_column=Column(Integer, ForeignKey("model_version.id")))
+    parent_model_id: Optional[int] = Field(sa_column=Column(Integer, ForeignKey("model.id")))
+    license: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Alias(SQLModel, table=True):
+    __tablename__ = "alias"
+    __table_args__ = (UniqueConstraint("model_id", "name"), Index("ix_alias_version_id", "version_id"))
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    model_id: int = Field(sa_column=Column(Integer, ForeignKey("model.id"), nullable=False))
+    name: str = Field(sa_column=Column(String(100), nullable=False))
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False))
+    updated_at: datetime = Field(sa_column=_moment())
+    updated_by: str
 
 
 class Report(SQLModel, table=True):
     __tablename__ = "report"
 
     id: Optional[int] = Field(default=None, primary_key=True)
-    version_id: int = Field(foreign_key="model_version.id", index=True)
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False, index=True))
     evaluator: str
     kind: str
     plugin: str
     dataset: str
-    sha256: str = Field(foreign_key="blob.sha256")
+    sha256: str = Field(sa_column=Column(String(64), ForeignKey("blob.sha256"), nullable=False))
     size: int
-    created_at: datetime = Field(default_factory=utcnow)
+    created_at: datetime = Field(sa_column=_moment())
+
+
+class VersionCard(SQLModel, table=True):
+    """A version's model card as people edited it: the front matter they own, and the text."""
+
+    __tablename__ = "version_card"
+
+    version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), primary_key=True))
+    metadata_: dict[str, Any] = Field(sa_column=Column("metadata", JSON, nullable=False))
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    updated_at: datetime = Field(sa_column=_moment())
+    updated_by: str
+
+
+class AuditEvent(SQLModel, table=True):
+    """Who did what to which model, when, and why. The database refuses to change or delete a row."""
+
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_event_target", "target", "id"),)
+
+    id: Optional[int] = Field(default=None, primary_key=True)
+    at: datetime = Field(sa_column=_moment())
+    actor: str
+    action: str
+    target: str = Field(sa_column=Column(String(300), nullable=False))
+    justification: str = Field(sa_column=Column(Text, nullable=False))
+    details: dict[str, Any] = Field(sa_column=_json())

@@ -9,6 +9,8 @@ from hub import hookimpl
 
 from ecohub_datasets.datasets import ADULT, COMPAS, GERMAN_CREDIT
 
+HUB_PLUGIN_API = ">=1,<2"
+
 
 @hookimpl
 def hub_datasets():

@@ -9,6 +9,8 @@ from hub.specs import EvaluatorSpec
 
 from ecohub_fairlearn.summary import summarize
 
+HUB_PLUGIN_API = ">=1,<2"
+
 
 def evaluate(inputs):
     """Compare groups of each sensitive column (see :func:`ecohub_fairlearn.assess.assess`)."""

@@ -9,6 +9,8 @@ from hub.specs import EvaluatorSpec
 
 from ecohub_shap.summary import summarize
 
+HUB_PLUGIN_API = ">=1,<2"
+
 
 def evaluate(inputs):
     """Explain the model on the evaluation rows (see :func:`ecohub_shap.explain.explain`)."""

@@ -9,6 +9,8 @@ from hub import hookimpl
 from ecohub_sklearn.models import GRADIENT_BOOSTING, LOGISTIC_REGRESSION
 from ecohub_sklearn.trainer import SKLEARN_TRAINER
 
+HUB_PLUGIN_API = ">=1,<2"
+
 
 @hookimpl
 def hub_models():

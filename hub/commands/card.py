@@ -1,0 +1,38 @@
+"""``hub card show|edit``: a version's model card, a Hugging Face README.md written from the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from hub.commands import open_registry
+
+
+@click.group()
+def card() -> None:
+    """Model cards: show one, or edit its text and free-form metadata."""
+
+
+@card.command("show")
+@click.argument("ref", metavar="MODEL[:VERSION|@ALIAS]")
+@click.pass_context
+def show_card(ctx: click.Context, ref: str) -> None:
+    """Print the model card (README.md with YAML front matter)."""
+    click.echo(open_registry(ctx).card(ref), nl=False)
+
+
+@card.command("edit")
+@click.argument("ref", metavar="MODEL[:VERSION|@ALIAS]")
+@click.option("--file", "source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Take the edited card from this file instead of opening $EDITOR.")
+@click.pass_context
+def edit_card(ctx: click.Context, ref: str, source: Path | None) -> None:
+    """Edit the card's text and metadata; what the registry records (license, lineage, ...) stays as it is."""
+    registry = open_registry(ctx)
+    text = source.read_text() if source else click.edit(registry.card(ref), extension=".md")
+    if text is None:
+        click.echo("No change.")
+        return
+    registry.edit_card(ref, text)
+    click.echo(f"Saved the card of {registry.resolve(ref).ref}.")

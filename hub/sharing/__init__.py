@@ -1,0 +1,9 @@
+"""Moving models between ecohub and Hugging Face-compatible hubs.
+
+``cards`` reads the cards that arrive from elsewhere; ``lineage`` turns a card's ``base_model`` and
+``datasets`` into registry lineage and judges them with the license policy; ``importing`` turns a
+folder with a card into a registry version; ``export`` writes the card a version shows; ``gitids``
+gives files the ids Hugging Face clients expect; ``transfer`` pushes and pulls through
+``huggingface_hub``. ``hub serve`` (:mod:`hub.serve`) and the ``push``/``pull-remote`` commands
+share them, so a model moved either way keeps its license and lineage.
+"""

@@ -1,0 +1,3 @@
+"""A plugin whose declared plugin API is not a version range."""
+
+HUB_PLUGIN_API = "the latest one"
