@@ -6,7 +6,8 @@
 Each side runs in a worker process of its own (ours in the project's virtualenv, MLflow in
 ``.venv-bench/``, which this script creates and fills with ``pip install mlflow`` when it is
 missing), and the driver alternates small batches of the same work between them, so a busy machine
-slows both alike and the ratios stay fair.
+slows both alike and the ratios stay fair. Each batch of calls starts with one untimed call, so both
+sides are timed warm after the other's turn.
 
 What is timed, per version and per query, with the same seeded arguments on both sides:
 
@@ -177,6 +178,7 @@ def serve(side: str, folder: Path, versions: int) -> None:
         started = time.perf_counter()
         if command["op"] == "calls":
             times = []
+            worker.call(command["query"], command["arguments"][0])  # warm again after the other side's turn
             for argument in command["arguments"]:
                 began = time.perf_counter()
                 worker.call(command["query"], argument)
@@ -271,8 +273,6 @@ def run_tier(models: int, versions: int, repeat: int, with_mlflow: bool, seed: i
         for query in QUERIES:
             calls = arguments(query, models, versions, repeat, seed)
             active = {name: worker for name, worker in sides.items() if name == "ours" or query != "lineage query"}
-            for worker in active.values():
-                worker.ask("calls", query=query, arguments=calls[:1])  # warm-up, untimed
             times: dict[str, list[float]] = {name: [] for name in active}
             for start in range(0, len(calls), BATCH_CALLS):
                 for name, worker in active.items():

@@ -7,7 +7,9 @@ to ``hub serve`` over git-LFS, ending in a registered version. Both servers run 
 processes on 127.0.0.1; each figure is the median of ``--runs`` runs, caches emptied before each,
 the two downloads taking turns (the paired ratio is the median of each turn's ratio). http.server
 speaks HTTP/1.0 and closes every connection, so its GETs ask for ``Connection: close``: a client
-that tried to reuse one would now and then wait a second before retrying.
+that tried to reuse one would now and then wait a second before retrying. It listens with uvicorn's
+backlog of 2048 instead of its own 5: 8 threads connecting at once overflow a queue of 5, and a
+dropped connection attempt is retried only after a second, which made the floor look slow.
 
     .venv/bin/python benchmarks/serve.py [--runs 5] [--json results.json]
 """
@@ -34,6 +36,15 @@ os.environ.pop("HF_TOKEN", None)
 
 TARGET_RATIO = 0.8
 WORKERS = 8
+PLAIN_SERVER = """
+import functools, http.server, sys
+
+class Server(http.server.ThreadingHTTPServer):
+    request_queue_size = 2048
+
+handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=sys.argv[2])
+Server(("127.0.0.1", int(sys.argv[1])), handler).serve_forever()
+"""
 
 
 def free_port() -> int:
@@ -108,8 +119,7 @@ def main() -> None:
         hub_port, plain_port = free_port(), free_port()
         hub_url, plain_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{plain_port}"
         servers.append(start(hub_command(work, "serve", "--port", str(hub_port)), f"{hub_url}/api/models"))
-        servers.append(start([sys.executable, "-m", "http.server", str(plain_port), "--bind", "127.0.0.1"],
-                             plain_url, cwd=model))
+        servers.append(start([sys.executable, "-c", PLAIN_SERVER, str(plain_port), str(model)], plain_url))
 
         def hub_download() -> float:
             cache = work / "cache"

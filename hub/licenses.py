@@ -148,6 +148,10 @@ CATEGORY_TRAITS = {
     "Unstated License": {UNSTATED},
 }
 
+# How much each trait restricts a derived work, to pick the strictest of several licenses.
+RESTRICTIVENESS = {NO_DERIVATIVES: 4, NON_COMMERCIAL: 3, SHARE_ALIKE: 2, USE_RESTRICTIONS: 2, COMMUNITY: 2,
+                   ATTRIBUTION: 1}
+
 # The model-naming rule each vendor license sets for derived models (the license text, section 1.b.i).
 NAME_PREFIXES = {
     f"{OURS}llama3": "Llama 3",
@@ -211,10 +215,8 @@ class License:
         """Orders licenses so that the one a model made from several inputs must carry sorts highest."""
         if not self.known:
             # No stated license grants no rights at all: stricter than any license's conditions.
-            return 13
-        weights = {NO_DERIVATIVES: 4, NON_COMMERCIAL: 3, SHARE_ALIKE: 2, USE_RESTRICTIONS: 2, COMMUNITY: 2,
-                   ATTRIBUTION: 1}
-        return sum(weight for trait, weight in weights.items() if trait in self.traits)
+            return sum(RESTRICTIVENESS.values()) + 1
+        return sum(weight for trait, weight in RESTRICTIVENESS.items() if trait in self.traits)
 
 
 @dataclass(frozen=True)

@@ -166,6 +166,26 @@ def test_card_show_and_edit_from_a_file(family, tmp_path):
     assert "# Acme support chat" in family("card", "show", "acme/Llama-chat:1")[1]
 
 
+def test_card_show_json_splits_front_matter_and_text(family):
+    code, output = family("card", "show", "acme/Llama-chat", "--json")
+
+    card = json.loads(output)
+    assert code == 0 and card["metadata"]["base_model"] == "acme/Llama-base"
+    assert card["body"].startswith("# acme/Llama-chat v1")
+
+
+def test_audit_lists_who_did_what(family, monkeypatch):
+    monkeypatch.setenv("HUB_USER", "ana")
+    family("alias", "set", "acme/Llama-chat", "staging")
+
+    code, output = family("audit", "acme/Llama-chat", "--json")
+
+    events = json.loads(output)
+    assert code == 0
+    assert [(e["actor"], e["action"], e["target"]) for e in events][0] == ("ana", "alias.set", "acme/Llama-chat@staging")
+    assert events[-1]["action"] == "version.register"
+
+
 def test_license_check_prints_the_chain_and_fails_with_exit_1(hub, folder):
     hub("register", str(folder), "--name", "acme/research", "--license", "cc-by-nc-4.0")
     hub("register", str(folder), "--name", "acme/product", "--license", "mit", "--base-model", "acme/research",
@@ -196,5 +216,5 @@ def test_help_lists_the_commands_without_loading_the_database_libraries():
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
 
     assert result.stderr.strip().splitlines()[-1] == "[]"
-    for command in ("register", "versions", "lineage", "alias", "pull", "card", "license"):
+    for command in ("register", "versions", "lineage", "alias", "pull", "card", "license", "audit"):
         assert f"\n  {command} " in result.stdout

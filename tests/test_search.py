@@ -9,7 +9,8 @@ import pytest
 
 from hub.errors import InvalidNameError
 from hub.registry import DatasetUse, Parent
-from hub.registry.search import Both, Filter, SearchSyntaxError, parse
+from hub.registry import search
+from hub.registry.filters import Both, Filter, SearchSyntaxError, parse
 
 
 @pytest.fixture
@@ -86,10 +87,16 @@ def test_filters(zoo, expression, expected):
     assert names(zoo, expression) == expected
 
 
-def test_one_version_must_satisfy_the_whole_expression(zoo):
+def test_one_version_must_satisfy_the_whole_expression(zoo, registry, weights):
     # acme/base:1 has size=7b and acme/base:2 has size=8b; no single version has both.
+    registry.register_version("acme/dual", files=weights, license="mit")
+    registry.register_version("acme/dual", files=weights, license="cc-by-4.0")
+
     assert names(zoo, "tag:size=7b AND tag:size=8b") == []
     assert names(zoo, "tag:size=7b OR tag:size=8b") == ["acme/base"]
+    assert names(zoo, "tag:size=7b AND name:acme/*") == ["acme/base"]
+    assert names(zoo, "license:'mit AND cc-by-4.0'".replace("'", '"')) == []
+    assert names(zoo, "license:mit OR license:cc-by-4.0") == ["credit-risk", "acme/dual"]
 
 
 def test_created_time_compares_in_utc(zoo):
@@ -159,3 +166,15 @@ def test_and_binds_tighter_than_or():
 
 def test_quoted_values_keep_their_spaces():
     assert parse('tag:owner="ana maria"') == Filter("tag", ":", "owner=ana maria")
+
+
+@pytest.mark.parametrize("first, second", [
+    (("tag:team=nlp", ["acme/base", "beta/llama-ft"]), ("tag:team=code", ["acme/coder"])),
+    (("base:acme/base:1", ["acme/chat"]), ("base:acme/base:2", ["acme/coder"])),
+    (("name:acme/chat*", ["acme/chat", "acme/chat-q4", "acme/chat-q4-lora"]), ("name:beta/llama*", ["beta/llama-ft"])),
+    (("ancestor:acme/chat", ["acme/chat-q4", "acme/chat-q4-lora"]), ("ancestor:acme/chat-q4", ["acme/chat-q4-lora"])),
+], ids=["tag", "base", "name", "ancestor"])
+def test_expressions_of_one_shape_share_a_statement_but_not_their_values(zoo, first, second):
+    assert search._filtered(first[0])[0] is search._filtered(second[0])[0]
+    assert names(zoo, first[0]) == first[1]
+    assert names(zoo, second[0]) == second[1]

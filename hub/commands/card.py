@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from hub.commands import open_registry
+from hub.output import emit_json
 
 
 @click.group()
@@ -16,10 +17,18 @@ def card() -> None:
 
 @card.command("show")
 @click.argument("ref", metavar="MODEL[:VERSION|@ALIAS]")
+@click.option("--json", "as_json", is_flag=True, help="Print the front matter and the text as JSON.")
 @click.pass_context
-def show_card(ctx: click.Context, ref: str) -> None:
+def show_card(ctx: click.Context, ref: str, as_json: bool) -> None:
     """Print the model card (README.md with YAML front matter)."""
-    click.echo(open_registry(ctx).card(ref), nl=False)
+    from hub.registry.cards import parse
+
+    text = open_registry(ctx).card(ref)
+    if as_json:
+        metadata, body = parse(text)
+        emit_json({"metadata": metadata, "body": body})
+        return
+    click.echo(text, nl=False)
 
 
 @card.command("edit")

@@ -8,8 +8,7 @@ import click
 
 from hub.commands import open_registry
 from hub.output import console, emit_json
-
-MODEL_RELATIONS = ("finetune", "adapter", "quantized", "distilled", "merged", "mitigated")
+from hub.registry.lineage import MODEL_RELATIONS
 
 
 def split_license(ref: str) -> tuple[str, str | None]:

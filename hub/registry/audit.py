@@ -9,6 +9,7 @@ database refuses to update or delete those rows.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import os
 from typing import Any, Mapping
@@ -23,10 +24,13 @@ APPEND = insert(AuditEvent.__table__)
 
 
 def current_actor(actor: str | None = None) -> str:
-    if actor:
-        return actor
+    return actor or os.environ.get("HUB_USER") or _login()
+
+
+@functools.cache
+def _login() -> str:
     try:
-        return os.environ.get("HUB_USER") or getpass.getuser()
+        return getpass.getuser()
     except (KeyError, OSError):  # no login name, as in some containers
         return "unknown"
 

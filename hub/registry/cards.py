@@ -107,7 +107,8 @@ def summary(version: VersionRecord, check: Check) -> str:
 
 
 def default_body(version: VersionRecord, description: str) -> str:
-    return f"# {version.model} v{version.version}\n\n{description}\n\n{BEGIN}\n{END}\n"
+    about = f"{description}\n\n" if description else ""
+    return f"# {version.model} v{version.version}\n\n{about}{BEGIN}\n{END}\n"
 
 
 def render(version: VersionRecord, check: Check, metadata: dict[str, Any], body: str) -> str:

@@ -105,8 +105,10 @@ class Registry:
         datasets = list(datasets)
         parents = [*lineage, *(Parent(use.dataset, DATASET_RELATION, DATASET, use.license)
                                for use in datasets if use.role == "train")]
-        with self.engine.connect() as connection:
-            resolved = [resolve(parent, lambda ref: self._find(connection, ref)) for parent in parents]
+        resolved = []
+        if parents:
+            with self.engine.connect() as connection:
+                resolved = [resolve(parent, lambda ref: self._find(connection, ref)) for parent in parents]
         new_edges = [parent.as_edge(model) for parent in resolved]
         failures = policy.check(model, declared.text, [(edge, declared.text) for edge in new_edges]).failures
         if failures and not justification:

@@ -169,16 +169,18 @@ class BlobStore:
     def iter_bytes(self, sha256: str, name: str) -> Iterator[bytes]:
         """The file's bytes in pieces, for streaming; ``name`` is for errors.
 
-        Each chunk, then the whole file, is checked as its last byte passes: a consumer reads to
-        the end and, on an IntegrityError there, discards what it had (as ``copy_to`` does).
+        The whole file is hashed as it passes and its last piece is held back until the hash has
+        matched, so a consumer never receives all of a corrupt file: on an IntegrityError it
+        discards what it had (as ``copy_to`` does). A chunked file's chunks are hashed only after
+        a mismatch, to name the corrupt one: hashing each chunk on every read as well would double
+        the cost of a read that succeeds.
         """
         blob = _key(BLOBS, sha256)
         if self.objects.exists(blob):
-            pieces = self._read(blob, name)
-        else:
-            chunks = self._manifest(sha256, name).chunks
-            pieces = itertools.chain.from_iterable(self._chunk(digest, name) for digest, _ in chunks)
-        return _verified(pieces, sha256, lambda: _corrupt(name, f"its sha256 no longer matches {sha256[:12]}…"))
+            return _held_back(self._read(blob, name), sha256, lambda: self._mismatch(sha256, name, []))
+        chunks = self._manifest(sha256, name).chunks
+        pieces = itertools.chain.from_iterable(self._read(_key(CHUNKS, digest), name) for digest, _ in chunks)
+        return _held_back(pieces, sha256, lambda: self._mismatch(sha256, name, chunks))
 
     def read_bytes(self, sha256: str, name: str) -> bytes:
         """The file's bytes, after checking them against their checksum. ``name`` is for errors."""
@@ -208,9 +210,15 @@ class BlobStore:
         """The local file holding a file stored whole, or a chunked file's manifest (local stores only)."""
         return self.objects.path(self._file_key(sha256))
 
-    def _chunk(self, digest: str, name: str) -> Iterator[bytes]:
-        return _verified(self._read(_key(CHUNKS, digest), name), digest,
-                         lambda: _corrupt(name, f"its chunk {digest[:12]}… no longer matches its sha256"))
+    def _mismatch(self, sha256: str, name: str, chunks: list[tuple[str, int]]) -> IntegrityError:
+        """The error for a file whose bytes no longer hash to ``sha256``, naming its corrupt chunk if one is."""
+        for digest, _ in chunks:
+            part = hashlib.sha256()
+            for piece in self._read(_key(CHUNKS, digest), name):
+                part.update(piece)
+            if part.hexdigest() != digest:
+                return _corrupt(name, f"its chunk {digest[:12]}… no longer matches its sha256")
+        return _corrupt(name, f"its sha256 no longer matches {sha256[:12]}…")
 
     def _read(self, key: str, name: str) -> Iterator[bytes]:
         try:
@@ -372,6 +380,22 @@ def _verified(pieces: Iterable[bytes], sha256: str, error: Callable[[], Exceptio
         yield piece
     if digest.hexdigest() != sha256:
         raise error()
+
+
+def _held_back(pieces: Iterable[bytes], sha256: str, error: Callable[[], Exception]) -> Iterator[bytes]:
+    """Pass the pieces through but the last, which follows only once together they hash to ``sha256``;
+    otherwise raise ``error()`` in its place."""
+    digest = hashlib.sha256()
+    pending = None
+    for piece in pieces:
+        digest.update(piece)
+        if pending is not None:
+            yield pending
+        pending = piece
+    if digest.hexdigest() != sha256:
+        raise error()
+    if pending is not None:
+        yield pending
 
 
 def open_store(location: str, backends: Mapping[str, Callable[[str], ObjectStore]] | None = None) -> BlobStore:

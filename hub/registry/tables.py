@@ -74,12 +74,8 @@ class Model(SQLModel, table=True):
 
 class ModelVersion(SQLModel, table=True):
     __tablename__ = "model_version"
-    __table_args__ = (
-        UniqueConstraint("model_id", "version"),
-        Index("ix_model_version_created_at", "created_at"),
-        Index("ix_model_version_framework", "framework"),
-        Index("ix_model_version_task", "task"),
-    )
+    # Searches check a model's versions through (model_id, version); their own columns need no index.
+    __table_args__ = (UniqueConstraint("model_id", "version"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     model_id: int = Field(sa_column=Column(Integer, ForeignKey("model.id"), nullable=False))
@@ -109,7 +105,7 @@ class Blob(SQLModel, table=True):
 
 class VersionFile(SQLModel, table=True):
     __tablename__ = "version_file"
-    __table_args__ = (UniqueConstraint("version_id", "path"), Index("ix_version_file_sha256", "sha256"))
+    __table_args__ = (UniqueConstraint("version_id", "path"),)
 
     id: Optional[int] = Field(default=None, primary_key=True)
     version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False))

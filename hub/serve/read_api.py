@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from urllib.parse import urlencode
 
 from fastapi import Request
-from starlette.concurrency import iterate_in_threadpool
 from starlette.responses import JSONResponse, Response, StreamingResponse
 
 from hub.errors import IntegrityError
@@ -238,14 +237,14 @@ def resolve_file(request: Request, repo_id: str, revision: str, path: str) -> Re
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers)
     name = f"{repo_id}@{commit[:12]}/{path}"
-    if file.size <= blobs.CHECK_FIRST_LIMIT:
-        try:
-            body = blobs.checked(hub.registry.store, file.sha256, name, start, end)
-        except IntegrityError as error:
-            raise HubHTTPError(500, error.message) from None
-        return Response(body, status_code=status, headers=headers)
-    pieces = blobs.streamed(blobs.verified_pieces(hub.registry.store, file.sha256, name), start, end)
-    return StreamingResponse(iterate_in_threadpool(pieces), status_code=status, headers=headers)
+    store = hub.registry.store
+    try:
+        if file.size <= blobs.CHECK_FIRST_LIMIT:
+            return Response(blobs.checked(store, file.sha256, name, start, end), status_code=status, headers=headers)
+        pieces = store.iter_bytes(file.sha256, name)  # a missing or unreadable manifest raises here
+    except IntegrityError as error:
+        raise HubHTTPError(500, error.message) from None
+    return StreamingResponse(blobs.sent_ahead(blobs.streamed(pieces, start, end)), status_code=status, headers=headers)
 
 
 @router.api_route("/{repo_id:repo}/resolve/{revision}/{path:path}", methods=["GET", "HEAD"])

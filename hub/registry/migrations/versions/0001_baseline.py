@@ -53,9 +53,6 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String, nullable=False),
         sa.UniqueConstraint("model_id", "version"),
     )
-    op.create_index("ix_model_version_created_at", "model_version", ["created_at"])
-    op.create_index("ix_model_version_framework", "model_version", ["framework"])
-    op.create_index("ix_model_version_task", "model_version", ["task"])
     op.create_table(
         "blob",
         sa.Column("sha256", sa.String(64), primary_key=True),
@@ -70,7 +67,6 @@ def upgrade() -> None:
         sa.Column("sha256", sa.String(64), sa.ForeignKey("blob.sha256"), nullable=False),
         sa.UniqueConstraint("version_id", "path"),
     )
-    op.create_index("ix_version_file_sha256", "version_file", ["sha256"])
     op.create_table(
         "version_tag",
         sa.Column("id", sa.Integer, primary_key=True),
