@@ -42,7 +42,7 @@ BENCH_VENV = ROOT / ".venv-bench"
 QUERIES = ("list first page", "name-prefix search", "tag-filter search", "alias lookup", "get one version",
            "lineage query")
 REGISTER_TARGET, QUERY_TARGET, QUERY_LIMIT_MS = 5.0, 10.0, 10.0
-BATCH_MODELS, BATCH_CALLS, BULK_MODELS = 50, 10, 1000
+BATCH_MODELS, BATCH_CALLS, BULK_MODELS = 50, 50, 1000
 ARTIFACT_BYTES = 1024
 
 
