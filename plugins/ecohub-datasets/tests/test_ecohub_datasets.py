@@ -3,8 +3,6 @@ their files are missing or altered."""
 
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -88,8 +86,3 @@ def test_tampered_file_is_refused(specs, monkeypatch, tmp_path):
     with pytest.raises(IntegrityError, match="compas_two_years.csv.gz"):
         specs["compas"].load()
 
-
-def test_importing_the_plugin_does_not_import_pandas():
-    code = "import sys, ecohub_datasets; print('pandas' in sys.modules)"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert result.stdout.strip() == "False"
