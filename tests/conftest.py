@@ -64,3 +64,25 @@ def registry(registry_url, store_dir):
     registry = Registry(registry_url, store_dir)
     yield registry
     registry.close()
+
+
+@pytest.fixture
+def weights(tmp_path):
+    """The smallest valid safetensors file (an empty header), as ``register_version`` takes files."""
+    path = tmp_path / "model.safetensors"
+    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
+    return {"model.safetensors": path}
+
+
+@pytest.fixture
+def hub(registry, store_dir):
+    """Run ``hub`` in-process against the test registry, without plugins; returns (exit code, output)."""
+    from click.testing import CliRunner
+
+    from hub.cli import cli
+
+    def run(*args: str):
+        result = CliRunner().invoke(cli, ["--no-plugins", "--registry", registry.url, "--store", str(store_dir), *args])
+        return result.exit_code, result.output
+
+    return run

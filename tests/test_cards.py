@@ -11,13 +11,6 @@ from hub.registry.cards import BEGIN, END, parse
 
 
 @pytest.fixture
-def weights(tmp_path):
-    path = tmp_path / "model.safetensors"
-    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
-    return {"model.safetensors": path}
-
-
-@pytest.fixture
 def chat(registry, weights):
     """A fine-tune of an external Llama, trained on a dataset, with metrics and tags."""
     return registry.register_version(

@@ -17,10 +17,8 @@ import time
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from hub.cli import cli
 from hub.registry import Registry
 from hub.registry.maintenance import collect_garbage, verify
 from hub.registry.tables import Blob, Report, VersionFile
@@ -89,17 +87,6 @@ def test_registrations_killed_at_random_moments_leave_no_partial_version(registr
 
 
 # -- clear errors from the command line ------------------------------------------------------------
-
-
-@pytest.fixture
-def hub(registry, store_dir):
-    """Run ``hub`` in-process against the test registry, without plugins."""
-
-    def run(*args: str):
-        result = CliRunner().invoke(cli, ["--no-plugins", "--registry", registry.url, "--store", str(store_dir), *args])
-        return result.exit_code, result.output
-
-    return run
 
 
 @pytest.fixture

@@ -96,13 +96,6 @@ def test_a_license_the_child_already_carries_is_not_repeated():
 
 
 @pytest.fixture
-def weights(tmp_path):
-    path = tmp_path / "model.safetensors"
-    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
-    return {"model.safetensors": path}
-
-
-@pytest.fixture
 def research_base(registry, weights):
     """A base model that may be used for research only."""
     return registry.register_version("acme/research-base", files=weights, license="cc-by-nc-4.0")

@@ -7,20 +7,7 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from hub.cli import cli
-
-
-@pytest.fixture
-def hub(registry, store_dir):
-    """Run ``hub`` in-process against the test registry, without plugins; returns (exit code, output)."""
-
-    def run(*args: str):
-        result = CliRunner().invoke(cli, ["--no-plugins", "--registry", registry.url, "--store", str(store_dir), *args])
-        return result.exit_code, result.output
-
-    return run
 
 
 @pytest.fixture

@@ -18,13 +18,6 @@ from hub.registry.tables import Blob
 
 
 @pytest.fixture
-def weights(tmp_path):
-    path = tmp_path / "model.safetensors"
-    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
-    return {"model.safetensors": path}
-
-
-@pytest.fixture
 def nested(tmp_path):
     """Files in folders, as a Hugging Face repository has them."""
     folder = tmp_path / "repo"

@@ -17,13 +17,6 @@ from hub.registry import Registry, schema
 from hub.registry.tables import AuditEvent, SQLModel
 
 
-@pytest.fixture
-def weights(tmp_path):
-    path = tmp_path / "model.safetensors"
-    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
-    return {"model.safetensors": path}
-
-
 def declared(obj, name, kind, reflected, compare_to) -> bool:
     """Compare the tables this process has declared; other modules' tables are checked by their own tests."""
     table = name if kind == "table" else getattr(getattr(obj, "table", None), "name", None)

@@ -14,13 +14,6 @@ from hub.registry.filters import Both, Filter, SearchSyntaxError, parse
 
 
 @pytest.fixture
-def weights(tmp_path):
-    path = tmp_path / "model.safetensors"
-    path.write_bytes(b"\x08\x00\x00\x00\x00\x00\x00\x00{}      ")
-    return {"model.safetensors": path}
-
-
-@pytest.fixture
 def zoo(registry, weights):
     """A small family of models: a base, its fine-tunes and their descendants, and a few strangers."""
 

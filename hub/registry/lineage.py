@@ -101,32 +101,28 @@ def resolve(parent: Parent, find: VersionFinder) -> Resolved:
 
 def ancestors(connection: Connection, version_id: int) -> list[tuple[Edge, str]]:
     """Every edge above a version, nearest first, each with its child's declared license."""
-    walk = select(edges.c.id.label("edge_id"), literal(1).label("depth")).where(
-        edges.c.version_id == version_id).cte("up", recursive=True)
-    above = edges.alias("above")
-    below = edges.alias("below")
-    walk = walk.union(
-        select(above.c.id, walk.c.depth + 1)
-        .select_from(walk.join(below, below.c.id == walk.c.edge_id)
-                     .join(above, above.c.version_id == below.c.parent_version_id))
-        .where(walk.c.depth < MAX_DEPTH)
-    )
-    return _edges(connection, walk)
+    return _edges(connection, _walk(version_id, near="version_id", far="parent_version_id", name="up"))
 
 
 def descendants(connection: Connection, version_id: int) -> list[tuple[Edge, str]]:
     """Every edge below a version, nearest first, each with its child's declared license."""
+    return _edges(connection, _walk(version_id, near="parent_version_id", far="version_id", name="down"))
+
+
+def _walk(version_id: int, *, near: str, far: str, name: str):
+    """A recursive CTE of edge ids and depths: the edges whose ``near`` end is the version, then,
+    step by step, the edges whose ``near`` end is the ``far`` end of an edge already reached.
+    Upwards, ``near`` is the child and ``far`` the parent; downwards the other way round."""
     walk = select(edges.c.id.label("edge_id"), literal(1).label("depth")).where(
-        edges.c.parent_version_id == version_id).cte("down", recursive=True)
-    upper = edges.alias("upper")
-    lower = edges.alias("lower")
-    walk = walk.union(
-        select(lower.c.id, walk.c.depth + 1)
-        .select_from(walk.join(upper, upper.c.id == walk.c.edge_id)
-                     .join(lower, lower.c.parent_version_id == upper.c.version_id))
+        edges.c[near] == version_id).cte(name, recursive=True)
+    reached = edges.alias("reached")
+    following = edges.alias("following")
+    return walk.union(
+        select(following.c.id, walk.c.depth + 1)
+        .select_from(walk.join(reached, reached.c.id == walk.c.edge_id)
+                     .join(following, following.c[near] == reached.c[far]))
         .where(walk.c.depth < MAX_DEPTH)
     )
-    return _edges(connection, walk)
 
 
 def _edges(connection: Connection, walk) -> list[tuple[Edge, str]]:
