@@ -153,6 +153,22 @@ def test_a_corrupt_blob_is_never_served(url, model, registry):
     assert b"gpt2" not in response.content
 
 
+def test_a_corrupt_file_read_off_the_event_loop_is_never_served(url, registry, tmp_path):
+    """Files between READ_INLINE_LIMIT and CHECK_FIRST_LIMIT are read and checked in a worker thread."""
+    medium = register_folder(registry, "medium", write_model(tmp_path / "medium", weights_mb=4))
+    weights = next(f for f in medium.files if f.path == "model.safetensors")
+    tensor = next(p for p in registry.store.objects.root.rglob("*") if p.is_file() and p.stat().st_size == 4 << 20)
+    data = bytearray(tensor.read_bytes())
+    data[-1] ^= 0xFF
+    tensor.write_bytes(bytes(data))
+
+    response = httpx.get(f"{url}/medium/resolve/main/model.safetensors")
+
+    assert 1024 * 1024 < weights.size < 16 * 1024 * 1024
+    assert response.status_code == 500
+    assert "corrupt" in response.headers["X-Error-Message"]
+
+
 def test_a_corrupt_large_file_is_cut_short_never_completed(url, model, registry):
     weights = next(f for f in model[1].files if f.path == "model.safetensors")
     largest = max((p for p in (registry.store.objects.root).rglob("*") if p.is_file()), key=lambda p: p.stat().st_size)

@@ -187,6 +187,81 @@ def test_corrupt_blob_is_not_copied_out(store, tmp_path):
     assert list((tmp_path / "out").iterdir()) == []
 
 
+# -- digest records: what reads check against ---------------------------------------------------
+
+
+def test_every_file_gets_a_blake3_record_that_reads_check(store, fine_tunes):
+    import blake3
+
+    whole, _ = store.put_bytes(WEIGHTS)
+    chunked, _ = store.put_file(fine_tunes[0])
+
+    assert keys(store, "checks/") == sorted(store_module._key("checks", sha256) for sha256 in (whole, chunked))
+    assert store._check(whole).blake3 == blake3.blake3(WEIGHTS).hexdigest()
+    assert store._check(chunked).blake3 == blake3.blake3(fine_tunes[0].read_bytes()).hexdigest()
+
+
+@pytest.mark.parametrize("kind", ["whole", "chunked"])
+def test_a_file_stored_before_records_existed_is_checked_by_its_sha256(store, fine_tunes, kind):
+    sha256, _ = store.put_bytes(WEIGHTS) if kind == "whole" else store.put_file(fine_tunes[0])
+    expected = WEIGHTS if kind == "whole" else fine_tunes[0].read_bytes()
+    store.objects.delete(store_module._key("checks", sha256))
+
+    assert store.read_bytes(sha256, "old") == expected
+    store.verify(sha256, "old")
+    data_key = keys(store, "blobs/")[0] if kind == "whole" else keys(store, "chunks/")[-1]
+    rewrite(store, data_key, flip_first_byte)
+    with pytest.raises(IntegrityError, match="'old' is corrupt"):
+        store.read_bytes(sha256, "old")
+
+
+def test_storing_the_bytes_again_adds_a_missing_record(store):
+    sha256, _ = store.put_bytes(WEIGHTS)
+    store.objects.delete(store_module._key("checks", sha256))
+
+    store.put_bytes(WEIGHTS)
+
+    assert store._check(sha256) is not None
+
+
+def test_a_wrong_record_over_sound_bytes_is_named_not_blamed_on_the_file(store):
+    sha256, _ = store.put_bytes(WEIGHTS)
+    record = store_module._key("checks", sha256)
+    store.objects.write(record, [store_module.Check(blake3="0" * 64).to_bytes()])
+
+    with pytest.raises(IntegrityError, match="its digest record .* no longer matches its bytes, which match") as error:
+        store.read_bytes(sha256, "churn:1/weights.bin")
+    assert "Delete that record" in error.value.hint
+    with pytest.raises(IntegrityError, match="does not match its bytes"):
+        store.verify(sha256, "churn:1/weights.bin")
+
+    store.objects.delete(record)
+    assert store.read_bytes(sha256, "churn:1/weights.bin") == WEIGHTS
+
+
+def test_an_unreadable_record_falls_back_to_the_sha256_and_verify_names_it(store):
+    sha256, _ = store.put_bytes(WEIGHTS)
+    rewrite(store, store_module._key("checks", sha256), lambda data: data[: len(data) // 2])
+
+    assert store.read_bytes(sha256, "churn:1/weights.bin") == WEIGHTS
+    with pytest.raises(IntegrityError, match="its digest record .* cannot be read"):
+        store.verify(sha256, "churn:1/weights.bin")
+
+
+def test_collect_removes_the_records_of_removed_files_and_orphaned_records(store, fine_tunes):
+    kept, _ = store.put_file(fine_tunes[0])
+    removed, _ = store.put_bytes(WEIGHTS)
+    orphan = store_module._key("checks", hashlib.sha256(b"a file deleted by hand").hexdigest())
+    store.objects.write(orphan, [store_module.Check(blake3="1" * 64).to_bytes()])
+    make_all_old(store)
+
+    collected = store.collect({kept}, older_than=HOUR)
+
+    assert collected.files == [removed]
+    assert keys(store, "checks/") == [store_module._key("checks", kept)]
+    store.verify(kept, "kept")
+
+
 # -- safetensors files, stored a tensor at a time ----------------------------------------------
 
 

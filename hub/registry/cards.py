@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import yaml
-
-from hub import licenses
+from hub import card_yaml, licenses
 from hub.errors import HubError
 from hub.registry.lineage import DATASET
 from hub.registry.policy import FAIL, WARN, Check
@@ -118,7 +116,7 @@ def render(version: VersionRecord, check: Check, metadata: dict[str, Any], body:
     block = f"{BEGIN}\n{summary(version, check)}\n{END}"
     before, found, rest = body.partition(BEGIN)
     text = before + block + rest.partition(END)[2] if found else body.rstrip("\n") + "\n\n" + block + "\n"
-    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + text.lstrip("\n")
+    return "---\n" + card_yaml.dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + text.lstrip("\n")
 
 
 def parse(text: str) -> tuple[dict[str, Any], str]:
@@ -130,8 +128,8 @@ def parse(text: str) -> tuple[dict[str, Any], str]:
     if not found:
         raise HubError("The card's front matter never ends.", "Close it with a '---' line.")
     try:
-        meta = yaml.safe_load(front) or {}
-    except yaml.YAMLError as error:
+        meta = card_yaml.load(front) or {}
+    except card_yaml.YAMLError as error:
         raise HubError(f"The card's front matter is not valid YAML: {error}.") from None
     if not isinstance(meta, dict):
         raise HubError("The card's front matter is not a mapping of keys to values.")
@@ -141,7 +139,7 @@ def parse(text: str) -> tuple[dict[str, Any], str]:
 def accept_edit(version: VersionRecord, check: Check, text: str) -> tuple[dict[str, Any], str]:
     """What to store from an edited card: the editors' keys and the body, with the summary left out."""
     meta, body = parse(text)
-    owned = yaml.safe_load(yaml.safe_dump(owned_metadata(version, check), sort_keys=False))
+    owned = card_yaml.load(card_yaml.dump(owned_metadata(version, check), sort_keys=False))
     for key in OWNED:
         if meta.get(key) != owned.get(key):
             raise HubError(

@@ -10,10 +10,11 @@ is one recursive query each way, on SQLite and PostgreSQL alike.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Callable
 
-from sqlalchemy import literal, select
+from sqlalchemy import bindparam, literal, select
 from sqlalchemy.engine import Connection
 
 from hub import licenses
@@ -101,43 +102,48 @@ def resolve(parent: Parent, find: VersionFinder) -> Resolved:
 
 def ancestors(connection: Connection, version_id: int) -> list[tuple[Edge, str]]:
     """Every edge above a version, nearest first, each with its child's declared license."""
-    return _edges(connection, _walk(version_id, near="version_id", far="parent_version_id", name="up"))
+    return _edges(connection, _walk_query(near="version_id", far="parent_version_id", name="up"), version_id)
 
 
 def descendants(connection: Connection, version_id: int) -> list[tuple[Edge, str]]:
     """Every edge below a version, nearest first, each with its child's declared license."""
-    return _edges(connection, _walk(version_id, near="parent_version_id", far="version_id", name="down"))
+    return _edges(connection, _walk_query(near="parent_version_id", far="version_id", name="down"), version_id)
 
 
-def _walk(version_id: int, *, near: str, far: str, name: str):
-    """A recursive CTE of edge ids and depths: the edges whose ``near`` end is the version, then,
-    step by step, the edges whose ``near`` end is the ``far`` end of an edge already reached.
-    Upwards, ``near`` is the child and ``far`` the parent; downwards the other way round."""
+@functools.cache
+def _walk_query(*, near: str, far: str, name: str):
+    """The edges a walk reaches from the version ``:version_id``, with their children's names and licenses.
+
+    A recursive CTE of edge ids and depths: the edges whose ``near`` end is the version, then, step
+    by step, the edges whose ``near`` end is the ``far`` end of an edge already reached. Upwards,
+    ``near`` is the child and ``far`` the parent; downwards the other way round. Built once: every
+    card and license check walks upwards, and building the statement cost more than running it.
+    """
     walk = select(edges.c.id.label("edge_id"), literal(1).label("depth")).where(
-        edges.c[near] == version_id).cte(name, recursive=True)
+        edges.c[near] == bindparam("version_id")).cte(name, recursive=True)
     reached = edges.alias("reached")
     following = edges.alias("following")
-    return walk.union(
+    walk = walk.union(
         select(following.c.id, walk.c.depth + 1)
         .select_from(walk.join(reached, reached.c.id == walk.c.edge_id)
                      .join(following, following.c[near] == reached.c[far]))
         .where(walk.c.depth < MAX_DEPTH)
     )
-
-
-def _edges(connection: Connection, walk) -> list[tuple[Edge, str]]:
     child = versions.alias("child")
     owner = models.alias("owner")
-    rows = connection.execute(
+    return (
         select(walk.c.depth, edges.c.relation, edges.c.parent_kind, edges.c.parent_ref, edges.c.parent_version_id,
                edges.c.license, owner.c.namespace, owner.c.name, child.c.version, child.c.declared_license)
         .select_from(walk.join(edges, edges.c.id == walk.c.edge_id)
                      .join(child, child.c.id == edges.c.version_id)
                      .join(owner, owner.c.id == child.c.model_id))
         .order_by(walk.c.depth, owner.c.namespace, owner.c.name, child.c.version, edges.c.id)
-    ).all()
+    )
+
+
+def _edges(connection: Connection, query, version_id: int) -> list[tuple[Edge, str]]:
     found: dict[tuple, tuple[Edge, str]] = {}
-    for row in rows:
+    for row in connection.execute(query, {"version_id": version_id}):
         child_ref = f"{naming.full_name(row.namespace, row.name)}:{row.version}"
         internal = row.parent_version_id is not None or (
             row.parent_kind == DATASET and not row.parent_ref.startswith("hf:"))

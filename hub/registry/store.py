@@ -7,15 +7,24 @@ that lists them, so fine-tunes that share most tensors with their base model sha
 too; reading joins the chunks and checks the whole file's sha256, so a pull is byte-identical to
 what was registered. Every other file is stored whole.
 
+Reads check a file against its BLAKE3 digest, recorded beside it when it was stored from the same
+bytes that gave its sha256. BLAKE3 is as collision-resistant for this purpose and about four times
+faster (7 GB/s on one core against 1.8 GB/s for sha256 with SHA-NI), which is what lets ``hub
+serve`` check every byte it sends and still keep up with a plain file server. A file stored before
+digests were recorded, or whose record is missing, is checked against its sha256 as before.
+``hub verify`` checks both.
+
 The objects, under the same keys on every backend::
 
     blobs/sha256/ab/cdef…      a file stored whole
     manifests/sha256/ab/cdef…  a chunked file's chunks in order, named by the whole file's sha256
     chunks/sha256/ab/cdef…     a safetensors header, a tensor's bytes, or padding
+    checks/sha256/ab/cdef…     the BLAKE3 digest of a file's bytes
     tmp/…                      objects being written, which nothing reads
 
 A backend makes each object appear whole or not at all, and chunks are written before the manifest
-that lists them, so a writer killed at any moment leaves only temporaries and unreferenced objects.
+that lists them, and a file before its digest, so a writer killed at any moment leaves only
+temporaries, unreferenced objects, and at worst a file without a digest.
 :meth:`BlobStore.collect` (``hub gc``) removes those; its docstring says why that is safe while
 other processes are registering.
 """
@@ -33,14 +42,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
+import blake3
+
 from hub.errors import HubError, IntegrityError, PluginError
 from hub.registry.records import Record
 from hub.registry.safetensors_chunks import Range, chunk_ranges
 
-BLOBS, MANIFESTS, CHUNKS, TMP = "blobs", "manifests", "chunks", "tmp"
+BLOBS, MANIFESTS, CHUNKS, CHECKS, TMP = "blobs", "manifests", "chunks", "checks", "tmp"
 MANIFEST_FORMAT = "ecohub-chunked-file/1"
+CHECK_FORMAT = "ecohub-file-check/1"
 BLOCK = 1 << 20
-SHA256_KEY = re.compile(r"(?:blobs|manifests|chunks)/sha256/([0-9a-f]{2})/([0-9a-f]{62})")
+SHA256_KEY = re.compile(r"(?:blobs|manifests|chunks|checks)/sha256/([0-9a-f]{2})/([0-9a-f]{62})")
+HEX_DIGEST = re.compile(r"[0-9a-f]{64}")
 
 
 @runtime_checkable
@@ -110,6 +123,26 @@ class Manifest:
 
 
 @dataclass(frozen=True)
+class Check:
+    """What a file's bytes are checked against on every read: their BLAKE3 digest."""
+
+    blake3: str
+
+    def to_bytes(self) -> bytes:
+        return json.dumps({"format": CHECK_FORMAT, "blake3": self.blake3}, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "Check":
+        """Parse a stored check; ValueError when it is truncated, altered or not a check."""
+        body = json.loads(data)
+        if not isinstance(body, dict) or body.get("format") != CHECK_FORMAT:
+            raise ValueError("not a check")
+        if not isinstance(body.get("blake3"), str) or not HEX_DIGEST.fullmatch(body["blake3"]):
+            raise ValueError("malformed digest")
+        return cls(blake3=body["blake3"])
+
+
+@dataclass(frozen=True)
 class Collection(Record):
     """What :meth:`BlobStore.collect` removed (or, in a dry run, would remove)."""
 
@@ -147,16 +180,18 @@ class BlobStore:
 
         try:
             ranges = chunk_ranges(reader, size)
-            sha256, digests = _digests(reader, ranges or [(0, size)])
+            sha256, check, digests = _digests(reader, ranges or [(0, size)])
             if ranges is None:
                 self._keep(_key(BLOBS, sha256), content(0, size, sha256))
-                return sha256, size
-            for (offset, length), digest in zip(ranges, digests):
-                self._keep(_key(CHUNKS, digest), content(offset, length, digest))
+            else:
+                for (offset, length), digest in zip(ranges, digests):
+                    self._keep(_key(CHUNKS, digest), content(offset, length, digest))
         except EOFError:
             raise changed() from None
-        manifest = Manifest(size=size, chunks=[(digest, length) for (_, length), digest in zip(ranges, digests)])
-        self._keep(_key(MANIFESTS, sha256), lambda: [manifest.to_bytes()])
+        if ranges is not None:
+            manifest = Manifest(size=size, chunks=[(digest, length) for (_, length), digest in zip(ranges, digests)])
+            self._keep(_key(MANIFESTS, sha256), lambda: [manifest.to_bytes()])
+        self._keep(_key(CHECKS, sha256), lambda: [check.to_bytes()])
         return sha256, size
 
     def _keep(self, key: str, content: Callable[[], Iterable[bytes]]) -> None:
@@ -169,18 +204,32 @@ class BlobStore:
     def iter_bytes(self, sha256: str, name: str) -> Iterator[bytes]:
         """The file's bytes in pieces, for streaming; ``name`` is for errors.
 
-        The whole file is hashed as it passes and its last piece is held back until the hash has
-        matched, so a consumer never receives all of a corrupt file: on an IntegrityError it
-        discards what it had (as ``copy_to`` does). A chunked file's chunks are hashed only after
-        a mismatch, to name the corrupt one: hashing each chunk on every read as well would double
-        the cost of a read that succeeds.
+        The whole file is hashed as it passes (BLAKE3, or sha256 when its check is missing) and its
+        last piece is held back until the hash has matched, so a consumer never receives all of a
+        corrupt file: on an IntegrityError it discards what it had (as ``copy_to`` does). A
+        chunked file's chunks are hashed only after a mismatch, to name the corrupt one: hashing
+        each chunk on every read as well would double the cost of a read that succeeds.
         """
+        pieces, chunks = self._pieces(sha256, name)
+        check = self._check(sha256)
+        expected = (blake3.blake3(), check.blake3) if check else (hashlib.sha256(), sha256)
+        return _held_back(pieces, *expected, lambda: self._mismatch(sha256, name, chunks))
+
+    def _pieces(self, sha256: str, name: str) -> tuple[Iterator[bytes], list[tuple[str, int]]]:
+        """The file's bytes, unchecked, and its chunks (none for a file stored whole)."""
         blob = _key(BLOBS, sha256)
         if self.objects.exists(blob):
-            return _held_back(self._read(blob, name), sha256, lambda: self._mismatch(sha256, name, []))
+            return self._read(blob, name), []
         chunks = self._manifest(sha256, name).chunks
-        pieces = itertools.chain.from_iterable(self._read(_key(CHUNKS, digest), name) for digest, _ in chunks)
-        return _held_back(pieces, sha256, lambda: self._mismatch(sha256, name, chunks))
+        return itertools.chain.from_iterable(self._read(_key(CHUNKS, digest), name) for digest, _ in chunks), chunks
+
+    def _check(self, sha256: str) -> Check | None:
+        """The file's recorded digest; None when it has none or the record cannot be read, so
+        reads fall back to the sha256 and ``verify`` names the broken record."""
+        try:
+            return Check.from_bytes(b"".join(self.objects.read(_key(CHECKS, sha256))))
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
 
     def read_bytes(self, sha256: str, name: str) -> bytes:
         """The file's bytes, after checking them against their checksum. ``name`` is for errors."""
@@ -199,9 +248,22 @@ class BlobStore:
         os.replace(out.name, dest)
 
     def verify(self, sha256: str, name: str) -> None:
-        """Read the file through every check and discard it; raises IntegrityError naming ``name``."""
-        for _ in self.iter_bytes(sha256, name):
-            pass
+        """Hash the file against both its sha256 and its recorded BLAKE3 digest; raises
+        IntegrityError naming ``name`` and what is wrong."""
+        pieces, chunks = self._pieces(sha256, name)
+        whole, fast = hashlib.sha256(), blake3.blake3()
+        for piece in pieces:
+            whole.update(piece)
+            fast.update(piece)
+        if whole.hexdigest() != sha256:
+            raise self._mismatch(sha256, name, chunks)
+        key = _key(CHECKS, sha256)
+        if self.objects.exists(key) and self._check(sha256) is None:
+            raise _corrupt(name, f"its digest record ({key}) cannot be read", fix=_CHECK_FIX)
+        check = self._check(sha256)
+        if check is not None and check.blake3 != fast.hexdigest():
+            raise _corrupt(name, f"its digest record ({key}) does not match its bytes, which match their sha256",
+                           fix=_CHECK_FIX)
 
     def exists(self, sha256: str) -> bool:
         return self.objects.exists(_key(BLOBS, sha256)) or self.objects.exists(_key(MANIFESTS, sha256))
@@ -211,13 +273,20 @@ class BlobStore:
         return self.objects.path(self._file_key(sha256))
 
     def _mismatch(self, sha256: str, name: str, chunks: list[tuple[str, int]]) -> IntegrityError:
-        """The error for a file whose bytes no longer hash to ``sha256``, naming its corrupt chunk if one is."""
+        """The error for a file whose bytes no longer match what was recorded, naming its corrupt
+        chunk if one is, or its digest record if the bytes are sound and the record is not."""
         for digest, _ in chunks:
             part = hashlib.sha256()
             for piece in self._read(_key(CHUNKS, digest), name):
                 part.update(piece)
             if part.hexdigest() != digest:
                 return _corrupt(name, f"its chunk {digest[:12]}… no longer matches its sha256")
+        whole = hashlib.sha256()
+        for piece in self._pieces(sha256, name)[0]:
+            whole.update(piece)
+        if whole.hexdigest() == sha256:
+            return _corrupt(name, f"its digest record ({_key(CHECKS, sha256)}) no longer matches its bytes, "
+                                  "which match their sha256", fix=_CHECK_FIX)
         return _corrupt(name, f"its sha256 no longer matches {sha256[:12]}…")
 
     def _read(self, key: str, name: str) -> Iterator[bytes]:
@@ -252,12 +321,14 @@ class BlobStore:
 
     def _footprint(self, sha256: str) -> tuple[int, dict[str, int]]:
         """A file's logical size, and the size of each object that holds it."""
+        check = _key(CHECKS, sha256)
+        held = {check: self._size(check)}
         blob = _key(BLOBS, sha256)
         if self.objects.exists(blob):
             size = self.objects.size(blob)
-            return size, {blob: size}
+            return size, {**held, blob: size}
         manifest = self._manifest(sha256, sha256)
-        held = {_key(CHUNKS, digest): length for digest, length in manifest.chunks}
+        held.update({_key(CHUNKS, digest): length for digest, length in manifest.chunks})
         held[_key(MANIFESTS, sha256)] = len(manifest.to_bytes())
         return manifest.size, held
 
@@ -274,10 +345,11 @@ class BlobStore:
         """Remove a file; chunks that no other file lists go at the next :meth:`collect`."""
         self.objects.delete(_key(BLOBS, sha256))
         self.objects.delete(_key(MANIFESTS, sha256))
+        self.objects.delete(_key(CHECKS, sha256))
 
     def collect(self, referenced: set[str], older_than: float, *, dry_run: bool = False) -> Collection:
-        """Delete files not in ``referenced``, chunks no remaining manifest lists, and temporaries,
-        each only once it is older than ``older_than`` seconds.
+        """Delete files not in ``referenced``, chunks no remaining manifest lists, digest records of
+        no remaining file, and temporaries, each only once it is older than ``older_than`` seconds.
 
         Why this is safe while other processes register versions: a registration writes or
         freshens its chunks, then its manifest or blob, and only then commits the database row
@@ -299,11 +371,10 @@ class BlobStore:
         for sha256, key in stored.items():
             if sha256 not in files and key.startswith(MANIFESTS):
                 listed.update(digest for digest, _ in self._manifest(sha256, sha256).chunks)
-        chunks = [key for key in self.objects.keys(f"{CHUNKS}/")
-                  if (match := SHA256_KEY.fullmatch(key)) and match[1] + match[2] not in listed
-                  and self._stale(key, older_than)]
+        chunks = self._unlisted(CHUNKS, listed, older_than)
+        checks = self._unlisted(CHECKS, stored.keys() - files.keys(), older_than)
         temporaries = [key for key in self.objects.keys(f"{TMP}/") if self._stale(key, older_than)]
-        planned = [*files.values(), *chunks, *temporaries]
+        planned = [*files.values(), *chunks, *checks, *temporaries]
         sizes = {key: self._size(key) for key in planned}
         if not dry_run:
             removed = {key for key in planned if self.objects.delete(key, older_than)}
@@ -315,6 +386,12 @@ class BlobStore:
             files=list(files), chunks=[_sha_of(key) for key in chunks], temporaries=temporaries,
             freed_bytes=sum(sizes.values()), dry_run=dry_run,
         )
+
+    def _unlisted(self, kind: str, kept: set[str], older_than: float) -> list[str]:
+        """Stale objects of ``kind`` whose sha256 is not in ``kept``."""
+        return [key for key in self.objects.keys(f"{kind}/")
+                if (match := SHA256_KEY.fullmatch(key)) and match[1] + match[2] not in kept
+                and self._stale(key, older_than)]
 
     def _file_key(self, sha256: str) -> str:
         blob = _key(BLOBS, sha256)
@@ -353,23 +430,25 @@ def _read_range(reader: BinaryIO, offset: int, length: int) -> Iterator[bytes]:
         yield block
 
 
-def _digests(reader: BinaryIO, ranges: list[Range]) -> tuple[str, list[str]]:
-    """The sha256 of the whole file and of each range, in one pass over the ranges in order."""
-    whole, parts = hashlib.sha256(), []
+def _digests(reader: BinaryIO, ranges: list[Range]) -> tuple[str, Check, list[str]]:
+    """The whole file's sha256 and check, and each range's sha256, in one pass over the ranges in order."""
+    whole, fast, parts = hashlib.sha256(), blake3.blake3(), []
     for offset, length in ranges:
         part = hashlib.sha256()
         for block in _read_range(reader, offset, length):
             whole.update(block)
+            fast.update(block)
             part.update(block)
         parts.append(part.hexdigest())
-    return whole.hexdigest(), parts
+    return whole.hexdigest(), Check(blake3=fast.hexdigest()), parts
 
 
-def _corrupt(name: str, detail: str) -> IntegrityError:
-    return IntegrityError(
-        f"The stored file for '{name}' is corrupt: {detail}.",
-        "Restore the store from a backup, or register the version again.",
-    )
+_RESTORE = "Restore the store from a backup, or register the version again."
+_CHECK_FIX = "Delete that record: reads then check the sha256 instead, and registering the file again rewrites it."
+
+
+def _corrupt(name: str, detail: str, *, fix: str = _RESTORE) -> IntegrityError:
+    return IntegrityError(f"The stored file for '{name}' is corrupt: {detail}.", fix)
 
 
 def _verified(pieces: Iterable[bytes], sha256: str, error: Callable[[], Exception]) -> Iterator[bytes]:
@@ -382,17 +461,16 @@ def _verified(pieces: Iterable[bytes], sha256: str, error: Callable[[], Exceptio
         raise error()
 
 
-def _held_back(pieces: Iterable[bytes], sha256: str, error: Callable[[], Exception]) -> Iterator[bytes]:
-    """Pass the pieces through but the last, which follows only once together they hash to ``sha256``;
-    otherwise raise ``error()`` in its place."""
-    digest = hashlib.sha256()
+def _held_back(pieces: Iterable[bytes], digest, expected: str, error: Callable[[], Exception]) -> Iterator[bytes]:
+    """Pass the pieces through but the last, which follows only once ``digest`` (a fresh hash
+    object) of them all is ``expected``; otherwise raise ``error()`` in its place."""
     pending = None
     for piece in pieces:
         digest.update(piece)
         if pending is not None:
             yield pending
         pending = piece
-    if digest.hexdigest() != sha256:
+    if digest.hexdigest() != expected:
         raise error()
     if pending is not None:
         yield pending

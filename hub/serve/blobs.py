@@ -2,9 +2,10 @@
 
 Small files are read and checked before the first byte goes out, so a corrupt one answers with an
 error. Large ones are streamed through the store's checked read, holding the last piece back until
-the store has matched the whole file's sha256: a corrupt blob ends the connection short of its
-``Content-Length``, and the client discards what it received. The next piece is read and hashed in
-a worker thread while the event loop sends the current one, so hashing and sending use two cores.
+the store has matched the whole file against its recorded digest: a corrupt blob ends the
+connection short of its ``Content-Length``, and the client discards what it received. The next
+piece is read and hashed in a worker thread while the event loop sends the current one, so hashing
+and sending use two cores.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import asyncio
 import re
 from typing import AsyncIterator, Iterable, Iterator
 
+# Read and checked on the event loop, in well under a millisecond.
+READ_INLINE_LIMIT = 1024 * 1024
 CHECK_FIRST_LIMIT = 16 * 1024 * 1024
 
 RANGE = re.compile(r"bytes=(\d*)-(\d*)")

@@ -64,15 +64,21 @@ class Served:
         download). A commit id already served is answered without asking the database for versions:
         that is every request of a ``snapshot_download`` after its first."""
         self._check(caller, name, contents=contents)
-        with self._lock:
-            kept = self._commits.get(revision)
-        if kept is not None and kept.model == name:
+        kept = self.kept(name, revision)
+        if kept is not None:
             return kept
         try:
             latest = self.latest(name)
         except HubError:
             raise repo_not_found(name) from None
         return self.resolve(name, latest, revision)
+
+    def kept(self, name: str, revision: str) -> VersionRecord | None:
+        """The version of ``name`` whose commit id ``revision`` is, if it has been served before;
+        answered from memory, so it says nothing of who may see it."""
+        with self._lock:
+            kept = self._commits.get(revision)
+        return kept if kept is not None and kept.model == name else None
 
     def _check(self, caller: Caller, name: str, *, contents: bool) -> None:
         """Refuse, and record, a caller who may not see the repository (or, for ``contents``, its files)."""

@@ -12,9 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
-from hub import licenses
+from hub import card_yaml, licenses
 from hub.errors import HubError, LicenseError
 
 FRONT_MATTER = "---"
@@ -45,8 +43,8 @@ def split(text: str) -> tuple[dict[str, Any], str]:
     for index, line in enumerate(lines[1:], start=1):
         if line.strip() == FRONT_MATTER:
             try:
-                data = yaml.safe_load("".join(lines[1:index])) or {}
-            except yaml.YAMLError as error:
+                data = card_yaml.load("".join(lines[1:index])) or {}
+            except card_yaml.YAMLError as error:
                 raise CardError(f"The card's YAML front matter cannot be parsed: {error}.",
                                 "Fix the YAML between the two '---' lines.") from None
             if not isinstance(data, dict):
