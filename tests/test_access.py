@@ -78,6 +78,18 @@ def test_a_private_model_is_invisible_without_a_token(url, paths):
     assert sorted(m.id for m in reader.list_models()) == ["public-model", "secret-model"]
 
 
+def test_a_commit_already_served_to_a_reader_stays_hidden_and_audited_for_others(url, paths, registry):
+    reader = new_token(paths, "read")
+    commit = HfApi(endpoint=url, token=reader).model_info("secret-model").sha
+    assert hf_hub_download("secret-model", "config.json", revision=commit, endpoint=url, token=reader)
+
+    for method in ("HEAD", "GET"):
+        response = httpx.request(method, f"{url}/secret-model/resolve/{commit}/config.json")
+        assert (response.status_code, response.headers["X-Error-Code"]) == (404, "RepoNotFound")
+    refused = [e for e in Access(registry.engine).events("secret-model") if not e.allowed]
+    assert [(e.actor, e.action, e.detail) for e in refused] == [("anonymous", "read", "private model")] * 2
+
+
 def test_a_token_reads_only_the_models_its_pattern_covers(url, paths):
     other = HfApi(endpoint=url, token=new_token(paths, "read", "--model", "public-*"))
 

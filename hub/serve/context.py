@@ -64,7 +64,7 @@ class Served:
         download). A commit id already served is answered without asking the database for versions:
         that is every request of a ``snapshot_download`` after its first."""
         self._check(caller, name, contents=contents)
-        kept = self.kept(name, revision)
+        kept = self._kept(name, revision)
         if kept is not None:
             return kept
         try:
@@ -73,28 +73,43 @@ class Served:
             raise repo_not_found(name) from None
         return self.resolve(name, latest, revision)
 
-    def kept(self, name: str, revision: str) -> VersionRecord | None:
-        """The version of ``name`` whose commit id ``revision`` is, if it has been served before;
-        answered from memory, so it says nothing of who may see it."""
+    def served_before(self, caller: Caller, name: str, revision: str) -> VersionRecord | None:
+        """What ``at`` gives for a commit id already served and a caller who may download it; None
+        otherwise. It reads the repository's settings and writes nothing, so it may run on the event
+        loop; a None sends the request through ``at``, which answers the rest and records refusals."""
+        kept = self._kept(name, revision)
+        if kept is None or self._refusal(caller, name, contents=True) is not None:
+            return None
+        return kept
+
+    def _kept(self, name: str, revision: str) -> VersionRecord | None:
         with self._lock:
             kept = self._commits.get(revision)
         return kept if kept is not None and kept.model == name else None
 
     def _check(self, caller: Caller, name: str, *, contents: bool) -> None:
         """Refuse, and record, a caller who may not see the repository (or, for ``contents``, its files)."""
+        refusal = self._refusal(caller, name, contents=contents)
+        if refusal is not None:
+            action, detail, error = refusal
+            self.access.record(caller, action, name, allowed=False, detail=detail)
+            raise error
+
+    def _refusal(self, caller: Caller, name: str, *, contents: bool) -> tuple[str, str, HubHTTPError] | None:
+        """Why the caller may not see the repository (or its files): the audited action, the reason,
+        and the error to answer with; None when it may."""
         if caller.rejected:
-            self.access.record(caller, "read", name, allowed=False, detail="invalid token")
-            raise unauthorized()
+            return "read", "invalid token", unauthorized()
         settings = self.access.settings(name)
         if settings is None or caller.has("read", name):
-            return
+            return None
         if settings.private:
-            self.access.record(caller, "read", name, allowed=False, detail="private model")
-            raise repo_not_found(name)
+            return "read", "private model", repo_not_found(name)
         if contents and settings.gated:
-            self.access.record(caller, "download", name, allowed=False, detail="gated model")
-            raise HubHTTPError(403, f"'{name}' is gated: its files need a read token ('hub token create --scope "
-                                    "read'); ask its owners for one.", "GatedRepo")
+            return "download", "gated model", HubHTTPError(
+                403, f"'{name}' is gated: its files need a read token ('hub token create --scope read'); ask its "
+                     "owners for one.", "GatedRepo")
+        return None
 
     def commit(self, name: str, version: VersionRecord | None) -> str:
         return version.commit if version is not None else empty_commit_id(name)

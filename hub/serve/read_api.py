@@ -223,16 +223,15 @@ async def resolve(repo_id: str, revision: str, path: str, request: Request) -> R
 
     Every download asks this for each file, eight at once, so it runs on the event loop: handing a
     request to a worker thread cost more than answering it (0.3-0.5 ms of hand-off, and most of a
-    burst's latency). What it does there is bounded: the access check (a lookup by primary key), a
-    commit already served (kept in memory), and the bytes of files under ``blobs.READ_INLINE_LIMIT``.
-    Resolving any other revision, and reading larger files, happen in worker threads.
+    burst's latency). What it does there is bounded and writes nothing: reading the caller's token
+    and the repository's settings (lookups by key), a commit already served (kept in memory), and
+    the bytes of files under ``blobs.READ_INLINE_LIMIT``. Resolving any other revision, refusing
+    (which is audited), and reading larger files happen in worker threads.
     """
     hub = served(request)
     who = caller(request)
-    if hub.kept(repo_id, revision) is not None:
-        version = hub.at(who, repo_id, revision, contents=True)
-    else:
-        version = await run_in_threadpool(hub.at, who, repo_id, revision, contents=True)
+    version = hub.served_before(who, repo_id, revision) or await run_in_threadpool(
+        hub.at, who, repo_id, revision, contents=True)
     commit = hub.commit(repo_id, version)
     file = next((f for f in (version.files if version else []) if f.path == path), None)
     if file is None:
