@@ -93,7 +93,23 @@ def test_verify_is_clean_for_an_intact_store(three_versions, urls):
     result = hub(urls, "verify", "--json")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output) == {"ok": True, "checked": 5, "problems": [], "unreferenced": 0}
+    assert json.loads(result.output) == {"ok": True, "checked": 5, "problems": [], "unreferenced": 0,
+                                         "without_digest": 0}
+
+
+def test_verify_records_the_digests_an_older_store_lacks(three_versions, urls):
+    store = three_versions.store
+    for key in list(store.objects.keys("checks/")):
+        store.objects.delete(key)  # as an ecohub from before digest records left it
+
+    told = hub(urls, "verify")
+    recorded = hub(urls, "verify", "--record-digests", "--json")
+
+    assert told.exit_code == 0 and "5 stored files have no BLAKE3 digest" in told.output
+    assert "hub verify --record-digests" in told.output
+    assert json.loads(recorded.output)["without_digest"] == 0
+    assert len(list(store.objects.keys("checks/"))) == 5
+    assert json.loads(hub(urls, "verify", "--json").output)["without_digest"] == 0
 
 
 def test_verify_names_every_version_a_corrupt_shared_chunk_breaks(three_versions, urls, base_layers):

@@ -32,11 +32,16 @@ class Problem(Record):
 
 @dataclass(frozen=True)
 class Verification(Record):
-    """The outcome of ``verify``: ``checked`` stored files re-hashed, and what was wrong."""
+    """The outcome of ``verify``: ``checked`` stored files re-hashed, and what was wrong.
+
+    ``without_digest`` counts sound files stored before BLAKE3 digests were recorded: reads check
+    them against their sha256, four times slower, until ``verify(..., record_digests=True)``.
+    """
 
     checked: int
     problems: list[Problem]
     unreferenced: int
+    without_digest: int
 
     @property
     def ok(self) -> bool:
@@ -55,20 +60,22 @@ def stored_names(registry: Registry) -> dict[str, list[str]]:
     return dict(names)
 
 
-def verify(registry: Registry) -> Verification:
-    """Re-hash every stored file the registry refers to, each once however many versions share it."""
+def verify(registry: Registry, *, record_digests: bool = False) -> Verification:
+    """Re-hash every stored file the registry refers to, each once however many versions share it,
+    recording the digest of any sound one stored without it when ``record_digests``."""
     names = stored_names(registry)
     # The same set gc keeps, so verify checks everything gc would protect, named where it can be.
     referenced = {sha256: names.get(sha256, [f"blob {sha256}"])
                   for sha256 in registry.referenced_blobs() | set(names)}
-    problems = []
+    problems, without_digest = [], 0
     for sha256, files in sorted(referenced.items(), key=lambda item: item[1]):
         try:
-            registry.store.verify(sha256, files[0])
+            without_digest += not registry.store.verify(sha256, files[0], record_missing=record_digests)
         except IntegrityError as error:
             problems.append(Problem(sha256=sha256, files=files, message=error.message))
     unreferenced = sum(1 for sha256 in registry.store.blobs() if sha256 not in referenced)
-    return Verification(checked=len(referenced), problems=problems, unreferenced=unreferenced)
+    return Verification(checked=len(referenced), problems=problems, unreferenced=unreferenced,
+                        without_digest=without_digest)
 
 
 def collect_garbage(

@@ -247,9 +247,10 @@ class BlobStore:
                 raise
         os.replace(out.name, dest)
 
-    def verify(self, sha256: str, name: str) -> None:
-        """Hash the file against both its sha256 and its recorded BLAKE3 digest; raises
-        IntegrityError naming ``name`` and what is wrong."""
+    def verify(self, sha256: str, name: str, *, record_missing: bool = False) -> bool:
+        """Hash the file against both its sha256 and its recorded BLAKE3 digest; raises IntegrityError
+        naming ``name`` and what is wrong. Returns whether the file has a digest record, after writing
+        one, with ``record_missing``, for a sound file stored before records existed."""
         pieces, chunks = self._pieces(sha256, name)
         whole, fast = hashlib.sha256(), blake3.blake3()
         for piece in pieces:
@@ -258,12 +259,17 @@ class BlobStore:
         if whole.hexdigest() != sha256:
             raise self._mismatch(sha256, name, chunks)
         key = _key(CHECKS, sha256)
-        if self.objects.exists(key) and self._check(sha256) is None:
-            raise _corrupt(name, f"its digest record ({key}) cannot be read", fix=_CHECK_FIX)
+        if not self.objects.exists(key):
+            if record_missing:
+                self.objects.write(key, [Check(blake3=fast.hexdigest()).to_bytes()])
+            return record_missing
         check = self._check(sha256)
-        if check is not None and check.blake3 != fast.hexdigest():
+        if check is None:
+            raise _corrupt(name, f"its digest record ({key}) cannot be read", fix=_CHECK_FIX)
+        if check.blake3 != fast.hexdigest():
             raise _corrupt(name, f"its digest record ({key}) does not match its bytes, which match their sha256",
                            fix=_CHECK_FIX)
+        return True
 
     def exists(self, sha256: str) -> bool:
         return self.objects.exists(_key(BLOBS, sha256)) or self.objects.exists(_key(MANIFESTS, sha256))
