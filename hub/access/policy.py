@@ -36,6 +36,8 @@ class AccessEvent:
 
 @dataclass(frozen=True)
 class Visibility:
+    """Who may see a repository: nobody without access when private; its files need a token when gated."""
+
     private: bool
     gated: bool
 

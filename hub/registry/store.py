@@ -450,7 +450,8 @@ def _digests(reader: BinaryIO, ranges: list[Range]) -> tuple[str, Check, list[st
 
 
 _RESTORE = "Restore the store from a backup, or register the version again."
-_CHECK_FIX = "Delete that record: reads then check the sha256 instead, and registering the file again rewrites it."
+_CHECK_FIX = ("Delete that record: reads then check the sha256 instead, and 'hub verify --record-digests' "
+              "records the digest again.")
 
 
 def _corrupt(name: str, detail: str, *, fix: str = _RESTORE) -> IntegrityError:
