@@ -7,7 +7,7 @@ page that raises shows its plugin's name and the error instead of breaking the d
 import streamlit as st
 
 from hub.dashboard import state
-from hub.plugins import installed_plugins
+from hub.plugins.manager import installed_plugins
 
 st.set_page_config(page_title="ecohub", page_icon=":material/hub:", layout="wide")
 

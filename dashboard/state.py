@@ -8,8 +8,8 @@ import streamlit as st
 
 from hub import config
 from hub.errors import HubError
-from hub.events import open_registry
-from hub.plugins import installed_plugins
+from hub.plugins.events import open_registry
+from hub.plugins.manager import installed_plugins
 from hub.registry import Registry, ReportRecord
 
 

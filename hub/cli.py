@@ -13,39 +13,13 @@ import sys
 import click
 
 from hub import __version__, config
+from hub.commands.builtin import COMMANDS
 from hub.errors import HubError
 
-COMMANDS: dict[str, tuple[str, str]] = {
-    "plugins": ("hub.commands.plugins:plugins", "Install, find, inspect, enable and create plugins."),
-    "datasets": ("hub.commands.catalog:datasets", "Datasets the installed plugins provide."),
-    "model-types": ("hub.commands.catalog:model_types", "Kinds of model the installed plugins can train."),
-    "trainers": ("hub.commands.catalog:trainers", "Trainers the installed plugins provide."),
-    "evaluators": ("hub.commands.catalog:evaluators", "Report types the installed plugins can produce."),
-    "licenses": ("hub.commands.licenses:licenses", "License ids the registry understands."),
-    "models": ("hub.commands.models:models", "Registered models: list them or show one."),
-    "register": ("hub.commands.register:register", "Register a folder of model files as a new version."),
-    "versions": ("hub.commands.versions:versions", "Every version of a model, with commits, aliases and tags."),
-    "lineage": ("hub.commands.lineage:lineage", "What a version was made from, and what was made from it."),
-    "alias": ("hub.commands.alias:alias", "Point aliases such as production at versions, or remove them."),
-    "pull": ("hub.commands.pull:pull", "Copy a version's files into a folder, checking every checksum."),
-    "card": ("hub.commands.card:card", "Show or edit a version's model card (Hugging Face README.md)."),
-    "license": ("hub.commands.license:license", "Check the license policy over a version's lineage."),
-    "audit": ("hub.commands.audit:audit", "Who registered, promoted or overrode what, when and why."),
-    "verify": ("hub.commands.verify:verify", "Re-hash every stored file the registry refers to."),
-    "gc": ("hub.commands.gc:gc", "Remove stored files no version refers to, after a grace period."),
-    "train": ("hub.commands.train:train", "Train a model on a dataset and register it as a new version."),
-    "evaluate": ("hub.commands.evaluate:evaluate", "Run SHAP, fairness and other reports on a version."),
-    "demo": ("hub.commands.demo:demo", "Train and evaluate the demo model into the default registry."),
-    "dashboard": ("hub.commands.dashboard:dashboard", "Open the review dashboard in a browser."),
-    "serve": ("hub.commands.serve:serve", "Serve the registry to Hugging Face clients, with ecohub's JSON API."),
-    "token": ("hub.commands.token:token", "Create, list and revoke access tokens for 'hub serve'."),
-    "push": ("hub.commands.push:push", "Push a version to a Hugging Face-compatible hub."),
-    "pull-remote": ("hub.commands.pull_remote:pull_remote", "Register a model from a Hugging Face-compatible hub."),
-}
 
 
 def _plugin_commands() -> dict:
-    from hub.plugins import installed_plugins
+    from hub.plugins.manager import installed_plugins
 
     return installed_plugins().all("commands")
 
@@ -54,8 +28,8 @@ def _crash_message(error: Exception) -> str:
     """What to say when a command fails with an error nobody anticipated: how to start without plugins."""
     lines = [f"{type(error).__name__}: {error}"]
     culprit = None
-    if "hub.plugins" in sys.modules:
-        from hub.plugins import installed_plugins
+    if "hub.plugins.manager" in sys.modules:
+        from hub.plugins.manager import installed_plugins
 
         culprit = installed_plugins().plugin_in_traceback(error.__traceback__)
     if culprit:
@@ -67,7 +41,7 @@ def _crash_message(error: Exception) -> str:
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands are imported on first use, with help text kept in COMMANDS.
+    """A group whose subcommands are imported on first use, with help text kept in :data:`COMMANDS`.
 
     Plugins add commands through ``hub_commands``; a built-in command always wins a name.
     """
@@ -82,7 +56,7 @@ class LazyGroup(click.Group):
         provided = _plugin_commands().get(name)
         if provided is None:
             return None
-        from hub.plugins import installed_plugins, strict
+        from hub.plugins.manager import installed_plugins, strict
 
         info = installed_plugins().info(provided.plugin)
         try:
@@ -115,7 +89,7 @@ class LazyGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except Exception as error:
-            from hub.plugins import strict
+            from hub.plugins.manager import strict
 
             if strict():
                 raise
@@ -123,8 +97,8 @@ class LazyGroup(click.Group):
 
 
 def _forget_loaded_plugins() -> None:
-    if "hub.plugins" in sys.modules:
-        sys.modules["hub.plugins"].installed_plugins.cache_clear()
+    if "hub.plugins.manager" in sys.modules:
+        sys.modules["hub.plugins.manager"].installed_plugins.cache_clear()
 
 
 def _no_plugins(ctx: click.Context, param: click.Parameter, value: bool) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from hub.plugin_config import Selection
-from hub.plugin_index import REPO_INDEX, PluginIndexError, build_wheel, load_index
-from hub.plugins import ENTRY_POINT_GROUP, load_plugins
+from hub.plugins.selection import Selection
+from hub.plugins.catalog import REPO_INDEX, PluginIndexError, build_wheel, load_index
+from hub.plugins.manager import ENTRY_POINT_GROUP, load_plugins
 from plugin_samples.packages import build_wheel as quick_wheel
 from plugin_samples.packages import hub_environment, write_package
 
@@ -63,7 +63,7 @@ def test_shipped_sha256_is_that_of_the_wheel_rebuilt_from_the_sources(tmp_path):
         wheel = build_wheel(ROOT / "plugins" / entry["package"], tmp_path)
         assert hashlib.sha256(wheel.read_bytes()).hexdigest() == entry["sha256"], (
             f"{entry['package']} changed since plugins/index.json was built: run "
-            "'python -m hub.plugin_index plugins/ecohub-...' as docs/plugins.md says")
+            "'python -m hub.plugins.catalog plugins/ecohub-...' as docs/plugins.md says")
 
 
 @pytest.fixture(scope="module")

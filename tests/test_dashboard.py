@@ -1,7 +1,7 @@
 """The dashboard as a reviewer sees it, run with Streamlit's AppTest against real registries.
 
-The registry fixture trains and evaluates a real model through ``hub.training`` and
-``hub.evaluation``, so the pages are checked against the reports the plugins actually write.
+The registry fixture trains and evaluates a real model through ``hub.jobs.training`` and
+``hub.jobs.evaluation``, so the pages are checked against the reports the plugins actually write.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from streamlit.testing.v1 import AppTest
 from hub import config
 from hub.cli import cli
 from hub.dashboard import charts, frames
-from hub.evaluation import evaluate
-from hub.plugins import installed_plugins
+from hub.jobs.evaluation import evaluate
+from hub.plugins.manager import installed_plugins
 from hub.registry import Registry
-from hub.training import train
+from hub.jobs.training import train
 
 APP = Path(list(importlib.util.find_spec("hub.dashboard").submodule_search_locations)[0]) / "app.py"
 RUN_TIMEOUT = 120

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from hub import hookspecs
-from hub.plugins import EVENTS, PROVISIONS, _new_manager, validation_problems
+from hub.plugins import hookspecs
+from hub.plugins.manager import EVENTS, PROVISIONS, _new_manager, validation_problems
 
 ROOT = Path(__file__).resolve().parents[1]
 HOOKS = sorted(name for name, value in vars(hookspecs).items()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import pytest
 from license_expression import get_license_index
 
-from hub import licenses
+from hub.registry import licenses
 from hub.errors import LicenseError
-from hub.licenses import (ATTRIBUTION, COMMUNITY, NO_DERIVATIVES, NON_COMMERCIAL, SHARE_ALIKE, UNSTATED,
+from hub.registry.licenses import (ATTRIBUTION, COMMUNITY, NO_DERIVATIVES, NON_COMMERCIAL, SHARE_ALIKE, UNSTATED,
                           USE_RESTRICTIONS)
 from hub.registry.policy import COMPATIBLE
 

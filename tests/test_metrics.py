@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as sk
 
-from hub.metrics import binary_metrics
+from hub.jobs.metrics import binary_metrics
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from click.testing import CliRunner
 import ecohub_sklearn
 from hub import hookimpl
 from hub.cli import cli
-from hub.evaluation import evaluate
-from hub.events import PluginRegistryHooks, open_registry
-from hub.plugins import installed_plugins, register_objects
+from hub.jobs.evaluation import evaluate
+from hub.plugins.events import PluginRegistryHooks, open_registry
+from hub.plugins.manager import installed_plugins, register_objects
 from hub.specs import PublishCheckResult, PublishCheckSpec, StorageBackendSpec
 from hub.testing import sample_dataset
-from hub.training import train
+from hub.jobs.training import train
 from plugin_samples import commands as command_plugin
 from plugin_samples.evaluators import plugin as positive_rate
 from plugin_samples.listener import BrokenListener, Recorder
@@ -134,8 +134,8 @@ def test_hook_hub_dashboard_pages(tmp_path):
     (spec,) = ecohub_review.hub_dashboard_pages()
     script = f"""
 import ecohub_review
-from hub.plugins import register_objects
-from hub.events import open_registry
+from hub.plugins.manager import register_objects
+from hub.plugins.events import open_registry
 registry = open_registry({f"sqlite:///{tmp_path / 'registry.db'}"!r}, {str(tmp_path / 'store')!r}, register_objects())
 (page,) = ecohub_review.hub_dashboard_pages()
 page.render(registry)
@@ -192,7 +192,7 @@ class MemoryBackends:
 
 def test_hook_hub_storage_backends(tmp_path):
     """The first-party fsspec plugin's memory:// store backs a registry; a second claim to a scheme conflicts."""
-    from hub.plugins import load_plugins
+    from hub.plugins.manager import load_plugins
 
     plugins = load_plugins()
     plugins.register(MemoryBackends(), "copycat")

@@ -12,8 +12,8 @@ import pytest
 
 from hub import hookimpl
 from hub.errors import PluginError, UnknownNameError
-from hub.plugin_config import Selection
-from hub.plugins import ENTRY_POINT_GROUP, load_plugins, register_objects
+from hub.plugins.selection import Selection
+from hub.plugins.manager import ENTRY_POINT_GROUP, load_plugins, register_objects
 from hub.specs import DatasetSpec, EvaluatorSpec
 
 SAMPLES = {
@@ -209,7 +209,7 @@ def test_selection_chooses_what_loads_and_never_imports_the_rest(selection, load
 
 
 def test_selection_comes_from_the_environment_and_the_config(monkeypatch, hub_config_dir):
-    from hub.plugin_config import set_disabled
+    from hub.plugins.selection import set_disabled
 
     set_disabled("shap", True)
     monkeypatch.setenv("HUB_DISABLE_PLUGINS", "fairlearn, review")

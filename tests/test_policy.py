@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub import licenses
+from hub.registry import licenses
 from hub.errors import HubError, LicenseError
 from hub.registry import Edge, Parent
 from hub.registry.policy import FAIL, PASS, WARN, conclude, judge

@@ -41,7 +41,7 @@ class Hub:
 
 def plugins_without(monkeypatch, disabled: str) -> None:
     """Run the CLI without some plugins, as ``HUB_DISABLE_PLUGINS`` does for a person."""
-    from hub.plugins import installed_plugins
+    from hub.plugins.manager import installed_plugins
 
     monkeypatch.setenv("HUB_DISABLE_PLUGINS", disabled)
     installed_plugins.cache_clear()
@@ -51,7 +51,7 @@ def plugins_without(monkeypatch, disabled: str) -> None:
 def hubs(tmp_path, monkeypatch):
     """Registries A, B and C. The review plugin's publish check (pushing needs SHAP and fairness
     reports, which these models have no data for) is left out, except where a test turns it on."""
-    from hub.plugins import installed_plugins
+    from hub.plugins.manager import installed_plugins
 
     hf_offline_safe(monkeypatch, tmp_path / "hf")
     plugins_without(monkeypatch, "review")

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from hub import hookimpl
 from hub.cli import cli
-from hub.plugin_config import config_dir
+from hub.plugins.selection import config_dir
 from hub.specs import DatasetSpec
 
 GOOD_PLUGIN = '''
@@ -129,7 +129,7 @@ def test_register_plugin_shows_a_plugin_to_the_command_line_for_one_test(registe
 
 
 def test_hub_config_dir_is_fresh_for_one_test(hub_config_dir):
-    from hub.plugin_config import disabled_plugins, set_disabled
+    from hub.plugins.selection import disabled_plugins, set_disabled
 
     set_disabled("shap", True)
 

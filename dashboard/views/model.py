@@ -7,7 +7,7 @@ import json
 
 import streamlit as st
 
-from hub import licenses
+from hub.registry import licenses
 from hub.dashboard import explanations, fairness, frames, state
 
 registry = state.registry()

@@ -4,7 +4,7 @@ import streamlit as st
 
 from hub.dashboard import state
 from hub.errors import HubError
-from hub.plugins import installed_plugins
+from hub.plugins.manager import installed_plugins
 
 DESCRIPTION = st.column_config.TextColumn(width="large")
 
@@ -59,7 +59,7 @@ def review(plugins, trained: dict) -> None:
         st.info(f"No installed evaluator handles {version.framework} models.")
     if run:
         try:
-            from hub.evaluation import evaluate
+            from hub.jobs.evaluation import evaluate
 
             results = evaluate(plugins, state.registry(), version.model, version.version,
                                evaluators=chosen or None, sensitive=sensitive or None, progress=progress_bar())
@@ -98,7 +98,7 @@ else:
         submitted = st.form_submit_button("Train and register", type="primary", icon=":material/play_arrow:")
     if submitted:
         try:
-            from hub.training import train
+            from hub.jobs.training import train
 
             record = train(plugins, state.registry(), dataset=dataset, model_type=model_type,
                            name=name.strip() or f"{dataset}-{model_type}", seed=int(seed), test_size=test_size,

@@ -14,8 +14,8 @@ def location(ctx: click.Context) -> Location:
 
 def open_registry(ctx: click.Context):
     """The chosen registry, wired to the installed plugins' storage backends, listeners and checks."""
-    from hub.events import open_registry as open_with_plugins
-    from hub.plugins import installed_plugins
+    from hub.plugins.events import open_registry as open_with_plugins
+    from hub.plugins.manager import installed_plugins
 
     where = location(ctx)
     return open_with_plugins(where.url, where.store, installed_plugins())

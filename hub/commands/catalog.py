@@ -50,7 +50,7 @@ def _listing_group(attribute: str) -> click.Group:
     @group.command("list", help=f"{title} with the plugin providing each.")
     @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
     def list_command(as_json: bool) -> None:
-        from hub.plugins import installed_plugins
+        from hub.plugins.manager import installed_plugins
 
         provided = sorted(installed_plugins().all(kind).items())
         if as_json:

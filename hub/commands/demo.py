@@ -15,9 +15,9 @@ DEMO = {"dataset": "german-credit", "model_type": "gradient-boosting", "name": "
 @click.pass_context
 def demo(ctx: click.Context) -> None:
     """Train gradient boosting on German Credit, register it as credit-risk, run SHAP and fairness."""
-    from hub.evaluation import evaluate
-    from hub.plugins import installed_plugins
-    from hub.training import train
+    from hub.jobs.evaluation import evaluate
+    from hub.plugins.manager import installed_plugins
+    from hub.jobs.training import train
 
     plugins, registry, out = installed_plugins(), open_registry(ctx), console()
     with progress_bar("Training") as progress:

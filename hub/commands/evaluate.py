@@ -21,8 +21,8 @@ def split_names(value: str | None) -> list[str] | None:
 @click.pass_context
 def evaluate(ctx, ref, dataset, sensitive, evaluators, as_json) -> None:
     """Explain and audit a version; on its training dataset, the held-out rows are used."""
-    from hub.evaluation import evaluate as run_evaluation
-    from hub.plugins import installed_plugins
+    from hub.jobs.evaluation import evaluate as run_evaluation
+    from hub.plugins.manager import installed_plugins
 
     name, version = parse_ref(ref)
     with progress_bar(f"Evaluating {ref}") as progress:

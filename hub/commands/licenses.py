@@ -14,7 +14,7 @@ def licenses(as_json: bool) -> None:
 
     Any ScanCode key or SPDX id, and expressions joining them with AND and OR, are accepted too.
     """
-    from hub.licenses import common
+    from hub.registry.licenses import common
 
     found = common()
     if as_json:

@@ -29,7 +29,7 @@ def _provides(info: dict) -> str:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 def list_plugins(as_json: bool) -> None:
     """Every plugin with its version, hooks, what it provides and its status."""
-    from hub.plugins import installed_plugins
+    from hub.plugins.manager import installed_plugins
 
     infos = [info.as_dict() for info in sorted(installed_plugins().infos.values(), key=lambda info: info.name)]
     if as_json:
@@ -41,8 +41,8 @@ def list_plugins(as_json: bool) -> None:
 
 def _find_info(name: str):
     from hub.errors import UnknownNameError
-    from hub.installer import canonical
-    from hub.plugins import installed_plugins
+    from hub.plugins.installer import canonical
+    from hub.plugins.manager import installed_plugins
 
     infos = installed_plugins().infos
     if name in infos:
@@ -59,7 +59,7 @@ def plugin_details(name: str) -> dict:
     from importlib import metadata
 
     from hub import PLUGIN_API_VERSION
-    from hub.installer import direct_url, canonical, read_lock
+    from hub.plugins.installer import direct_url, canonical, read_lock
 
     info = _find_info(name)
     details = info.as_dict()
@@ -114,8 +114,8 @@ def info_command(name: str, as_json: bool) -> None:
 def _switch(name: str, disabled: bool) -> None:
     from importlib import metadata
 
-    from hub.installer import canonical
-    from hub.plugin_config import set_disabled
+    from hub.plugins.installer import canonical
+    from hub.plugins.selection import set_disabled
 
     known = {ep.name for ep in metadata.entry_points(group="ecohub")}
     packages = {canonical(ep.dist.name) for ep in metadata.entry_points(group="ecohub") if ep.dist}
@@ -141,7 +141,7 @@ def disable(name: str) -> None:
 
 def _catalog_entry(spec: str, editable: bool):
     """The index entry a bare name refers to, if an index is configured and lists it."""
-    from hub.plugin_index import index_location, load_index
+    from hub.plugins.catalog import index_location, load_index
 
     location = index_location()
     if editable or not CATALOG_NAME.fullmatch(spec) or Path(spec).exists():
@@ -181,7 +181,7 @@ def install(specs: tuple[str, ...], upgrade: bool, editable: bool, requirements:
             require_hashes: bool) -> None:
     """Install plugins with pip into the hub's own Python: catalog names, package names, paths,
     wheels or VCS URLs. Catalog names are verified against the sha256 the plugin index lists."""
-    from hub import installer
+    from hub.plugins import installer
 
     if not specs and not requirements:
         raise click.UsageError("Name at least one plugin, path, wheel or URL, or a requirements file with -r.")
@@ -211,7 +211,7 @@ def install(specs: tuple[str, ...], upgrade: bool, editable: bool, requirements:
 @click.argument("names", nargs=-1, required=True, metavar="NAME...")
 def uninstall(names: tuple[str, ...]) -> None:
     """Uninstall plugins, named by plugin or by package."""
-    from hub import installer
+    from hub.plugins import installer
 
     removed = installer.uninstall(names)
     click.echo(f"Uninstalled {', '.join(removed)}.")
@@ -221,7 +221,7 @@ def uninstall(names: tuple[str, ...]) -> None:
 @click.option("--hashes", is_flag=True, help="Pin each distribution by its sha256 as well as its version.")
 def freeze(hashes: bool) -> None:
     """Print the installed plugin set as requirements: 'hub plugins install -r FILE' reproduces it."""
-    from hub import installer
+    from hub.plugins import installer
 
     lines = installer.freeze(hashes)
     for line in lines:
@@ -240,8 +240,8 @@ def search(term: str, as_json: bool) -> None:
     """Search the plugin index (HUB_PLUGIN_INDEX, else the one ecohub ships) by name, hook or provided name."""
     from dataclasses import asdict
 
-    from hub.installer import canonical, plugin_distributions
-    from hub.plugin_index import load_index
+    from hub.plugins.installer import canonical, plugin_distributions
+    from hub.plugins.catalog import load_index
 
     index = load_index()
     installed = {name: dist.version for name, dist in plugin_distributions().items()}
@@ -266,7 +266,7 @@ def search(term: str, as_json: bool) -> None:
               help="Where to create the package folder [default: here].")
 def new(name: str, kind: str, directory: Path) -> None:
     """Create a plugin package: pyproject with its entry point, an example, a passing test, a README."""
-    from hub.scaffold import create
+    from hub.plugins.scaffold import create
 
     root = create(name, kind, directory)
     click.echo(f"Created {root}. Next:\n"

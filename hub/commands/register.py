@@ -27,7 +27,7 @@ def model_files(path: Path) -> dict[str, Path]:
 
 def dataset_parent(ref: str):
     """A dataset parent; an installed dataset's license comes from its plugin."""
-    from hub.plugins import installed_plugins
+    from hub.plugins.manager import installed_plugins
     from hub.registry import Parent
 
     ref, license = split_license(ref)

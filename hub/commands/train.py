@@ -35,8 +35,8 @@ def parse_params(pairs: tuple[str, ...]) -> dict:
 @click.pass_context
 def train(ctx, dataset, model_type, name, params, seed, test_size, as_json) -> None:
     """Train on a stratified split, score the held-out rows, register version N+1."""
-    from hub.plugins import installed_plugins
-    from hub.training import train as run_training
+    from hub.plugins.manager import installed_plugins
+    from hub.jobs.training import train as run_training
 
     registry = open_registry(ctx)
     with progress_bar(f"Training {model_type} on {dataset}") as progress:

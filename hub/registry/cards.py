@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from hub import card_yaml, licenses
+from hub.registry import card_yaml, licenses
 from hub.errors import HubError
 from hub.registry.lineage import DATASET
 from hub.registry.policy import FAIL, WARN, Check

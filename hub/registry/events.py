@@ -1,7 +1,7 @@
 """What the registry tells the outside world, and asks it, while it works.
 
 The registry knows nothing of plugins; whoever opens it (the CLI, the dashboard, a test) passes an
-object with these methods. ``hub.events.PluginRegistryHooks`` forwards them to plugin hooks.
+object with these methods. ``hub.plugins.events.PluginRegistryHooks`` forwards them to plugin hooks.
 """
 
 from __future__ import annotations

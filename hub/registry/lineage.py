@@ -17,7 +17,7 @@ from typing import Callable
 from sqlalchemy import bindparam, literal, select
 from sqlalchemy.engine import Connection
 
-from hub import licenses
+from hub.registry import licenses
 from hub.errors import InvalidNameError, LicenseError
 from hub.registry import naming
 from hub.registry.records import Edge

@@ -3,7 +3,7 @@
 Every edge is judged on its own: the child's declared license against the parent's license (for a
 registered parent, the license concluded for it, which already carries what flowed into it from
 further up, so checking the nearest edges checks the whole chain). The rules reason only with
-the traits in :mod:`hub.licenses`, and the tables below are data, to be corrected after legal
+the traits in :mod:`hub.registry.licenses`, and the tables below are data, to be corrected after legal
 review without touching the reasoning:
 
 - a non-commercial parent fails a child declared for commercial use (an adapter only warns: its
@@ -25,8 +25,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from hub import licenses
-from hub.licenses import (ATTRIBUTION, COMMUNITY, NO_DERIVATIVES, NON_COMMERCIAL, SHARE_ALIKE, UNSTATED,
+from hub.registry import licenses
+from hub.registry.licenses import (ATTRIBUTION, COMMUNITY, NO_DERIVATIVES, NON_COMMERCIAL, SHARE_ALIKE, UNSTATED,
                           USE_RESTRICTIONS, Expression, License)
 from hub.registry.lineage import DATASET
 from hub.registry.records import Edge, Record

@@ -21,7 +21,8 @@ from typing import Any, Callable, Iterable, Mapping
 from sqlalchemy import delete, insert, or_, select
 from sqlalchemy.engine import Connection
 
-from hub import config, licenses
+from hub import config
+from hub.registry import licenses
 from hub.errors import EvaluationError, HubError, LicenseError, UnknownNameError, UnsafeArtifactError
 from hub.registry import audit, cards, hashing, naming, policy, reading, registration, schema, search
 from hub.registry.events import NoHooks, RegistryHooks

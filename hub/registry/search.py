@@ -17,7 +17,7 @@ from typing import Any, Callable
 from sqlalchemy import String, and_, bindparam, cast, exists, false, func, literal, or_, select, tuple_
 from sqlalchemy.sql.elements import ColumnElement
 
-from hub import licenses
+from hub.registry import licenses
 from hub.errors import HubError, InvalidNameError
 from hub.registry import naming
 from hub.registry.filters import SEARCH_HINT, Both, Filter, Node, SearchSyntaxError, parse

@@ -12,7 +12,7 @@ from datetime import datetime
 from fastapi import Request
 from pydantic import BaseModel
 
-from hub import licenses
+from hub.registry import licenses
 from hub.serve import routing
 from hub.serve.auth import caller, served
 from hub.errors import HubError

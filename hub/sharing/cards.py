@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from hub import card_yaml, licenses
+from hub.registry import card_yaml, licenses
 from hub.errors import HubError, LicenseError
 
 FRONT_MATTER = "---"

@@ -8,7 +8,7 @@ edges to ``hf:datasets/...``.
 
 from __future__ import annotations
 
-from hub import licenses
+from hub.registry import licenses
 from hub.errors import HubError
 from hub.registry import policy
 from hub.registry.cards import hub_name

@@ -21,9 +21,10 @@ from typing import Any, Callable, Generic, Iterable, TypeVar
 
 import pluggy
 
-from hub import PLUGIN_API_VERSION, __version__, hookspecs
+from hub import PLUGIN_API_VERSION, __version__
+from hub.plugins import hookspecs
 from hub.errors import PluginError, UnknownNameError
-from hub.plugin_config import Selection
+from hub.plugins.selection import Selection
 from hub.specs import (
     CommandSpec,
     DashboardPageSpec,
@@ -44,7 +45,7 @@ SpecT = TypeVar("SpecT")
 
 
 def _builtin_commands() -> Iterable[str]:
-    from hub.cli import COMMANDS
+    from hub.commands.builtin import COMMANDS
 
     return COMMANDS
 

@@ -11,11 +11,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping
 
-from hub import __version__, licenses
-from hub.data import load_labelled, stratified_split
+from hub import __version__
+from hub.registry import licenses
+from hub.jobs.data import load_labelled, stratified_split
 from hub.errors import HubError
-from hub.metrics import binary_metrics
-from hub.plugins import Plugins
+from hub.jobs.metrics import binary_metrics
+from hub.plugins.manager import Plugins
 from hub.registry import DatasetUse, Registry, VersionRecord
 from hub.registry.registry import validate_name
 from hub.specs import FitRequest, ProgressCallback, no_progress

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from hub.plugins import Plugins
+from hub.plugins.manager import Plugins
 from hub.specs import PublishCheckResult
 
 if TYPE_CHECKING:

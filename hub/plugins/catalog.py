@@ -5,7 +5,7 @@ The index is one JSON document (its schema is in ``docs/plugins.md``). ecohub sh
 or an http(s) URL, such as an organisation's own. Installing a plugin by its catalog name installs
 the distribution the index lists only if its sha256 is the one the index lists.
 
-``python -m hub.plugin_index plugins/ecohub-*`` rebuilds the shipped index: it builds each
+``python -m hub.plugins.catalog plugins/ecohub-*`` rebuilds the shipped index: it builds each
 plugin's wheel reproducibly (see :func:`build_wheel`) into ``plugins/dist/``, hashes it, and loads
 the wheel in a fresh interpreter to record the hooks it implements and the names it provides.
 """
@@ -28,7 +28,7 @@ from urllib.parse import urljoin, urlparse
 from hub.errors import HubError
 
 FORMAT = "ecohub-plugin-index/1"
-REPO_INDEX = Path(__file__).resolve().parents[1] / "plugins" / "index.json"
+REPO_INDEX = Path(__file__).resolve().parents[2] / "plugins" / "index.json"
 SOURCE_DATE_EPOCH = "315532800"
 """1980-01-01, the earliest time a zip file can record: every file in a rebuilt wheel carries it."""
 
@@ -74,7 +74,7 @@ class PluginIndex:
 
     def find(self, name: str) -> IndexEntry | None:
         """The entry with this plugin or package name."""
-        from hub.installer import canonical
+        from hub.plugins.installer import canonical
 
         for entry in self.entries:
             if name == entry.name or canonical(name) == canonical(entry.package):
@@ -159,8 +159,8 @@ def build_wheel(source: Path, dist_dir: Path) -> Path:
 DESCRIBE = """
 import json, sys
 from importlib import metadata
-from hub.plugin_config import Selection
-from hub.plugins import load_plugins
+from hub.plugins.selection import Selection
+from hub.plugins.manager import load_plugins
 dist = metadata.Distribution.at(sys.argv[1])
 points = [ep for ep in dist.entry_points if ep.group == "ecohub"]
 plugins = load_plugins(entry_points=points, selection=Selection())

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from hub import __version__
-from hub.data import load_labelled, stratified_split
+from hub.jobs.data import load_labelled, stratified_split
 from hub.errors import EvaluationError
-from hub.plugins import Plugins, Provided
+from hub.plugins.manager import Plugins, Provided
 from hub.registry import Registry, ReportRecord, VersionRecord
 from hub.specs import EvaluationInput, EvaluatorSpec, ProgressCallback, no_progress
 

@@ -23,8 +23,8 @@ from typing import Iterable
 from urllib.parse import unquote, urlparse
 
 from hub.errors import HubError
-from hub.plugin_config import config_dir, read_json, write_json
-from hub.plugins import ENTRY_POINT_GROUP
+from hub.plugins.selection import config_dir, read_json, write_json
+from hub.plugins.manager import ENTRY_POINT_GROUP
 
 LOCK_FILE = "plugins.lock.json"
 HASH_MISMATCH = "DO NOT MATCH THE HASHES"
