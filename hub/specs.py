@@ -17,6 +17,12 @@ if TYPE_CHECKING:
     import pandas as pd
 
 TABULAR_CLASSIFICATION = "tabular-classification"
+TABULAR_REGRESSION = "tabular-regression"
+TEXT_CLASSIFICATION = "text-classification"
+TASKS = (TABULAR_CLASSIFICATION, TABULAR_REGRESSION, TEXT_CLASSIFICATION)
+CLASSIFICATION_TASKS = (TABULAR_CLASSIFICATION, TEXT_CLASSIFICATION)
+"""The tasks the core understands: it checks a dataset's target against its task when the data
+loads, and computes every trainer's metrics the same way for each task."""
 
 ProgressCallback = Callable[[str, float], None]
 """Called with a short description of the current step and the fraction done (0.0 to 1.0)."""
@@ -27,15 +33,47 @@ def no_progress(message: str, fraction: float) -> None:
 
 
 @dataclass(frozen=True)
+class TrainingEvent:
+    """One moment of a training run, for a progress bar, a live loss chart or a log.
+
+    ``kind`` is ``"step"`` (an optimiser step), ``"epoch"`` (an epoch ended), ``"validation"``
+    (a validation metric was computed; ``metric`` names it and holds its value) or
+    ``"checkpoint"``. Fields a moment does not have are None.
+    """
+
+    kind: str
+    epoch: int
+    step: int
+    total_steps: int
+    loss: float | None = None
+    learning_rate: float | None = None
+    metric: Mapping[str, float] | None = None
+    eta_seconds: float | None = None
+
+
+TrainingEventCallback = Callable[[TrainingEvent], None]
+
+
+def no_events(event: TrainingEvent) -> None:
+    """The event callback for training that runs without a display."""
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
     """A dataset a plugin offers: how to load it and what its columns mean.
 
-    ``load`` returns the whole table as a pandas DataFrame. ``positive_label`` is the value of
-    ``target`` that counts as the positive (selected) outcome in binary classification.
+    ``load`` returns the whole table as a pandas DataFrame. ``task`` is one of :data:`TASKS`.
+    ``positive_label`` is the value of ``target`` that counts as the positive (selected) outcome
+    in binary classification; None for multi-class classification (the classes are the target's
+    values) and for regression. A target with more than two values and a ``positive_label`` is an
+    error unless ``one_vs_rest`` asks for that label against all others.
     ``features`` are the columns a model learns from; empty means every column except the
-    target and ``drop_columns``. ``drop_columns`` are identifying columns (names, dates of birth)
-    that are never used as features or displayed. ``license`` is a license id ecohub knows
-    (``hub licenses`` lists them).
+    target and ``drop_columns`` (for ``text-classification``, ``text_column`` alone).
+    ``drop_columns`` are identifying columns (names, dates of birth) that are never used as
+    features or displayed. ``license`` is a license id ecohub knows (``hub licenses`` lists them).
+    ``bins`` declare how a numeric sensitive column is grouped for fairness reports (``{"age":
+    (25, 60)}``: under 25, 25 to 59, 60 and over); ``group_labels`` name coded groups
+    (``{"male": {1.0: "male", 0.0: "female"}}``).
     """
 
     name: str
@@ -49,11 +87,17 @@ class DatasetSpec:
     features: tuple[str, ...] = ()
     drop_columns: tuple[str, ...] = ()
     source: str = ""
+    text_column: str = ""
+    one_vs_rest: bool = False
+    bins: Mapping[str, tuple[float, ...]] = field(default_factory=dict)
+    group_labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)
 
     def feature_columns(self, columns) -> list[str]:
         """The model's input columns, given the columns of the loaded table."""
         if self.features:
             return list(self.features)
+        if self.task == TEXT_CLASSIFICATION:
+            return [self.text_column]
         excluded = {self.target, *self.drop_columns}
         return [column for column in columns if column not in excluded]
 
@@ -63,7 +107,9 @@ class ModelSpec:
     """A kind of model a plugin can build, fitted by the trainer of the same ``framework``.
 
     ``build(params)`` returns an unfitted estimator; ``default_params`` are merged under the
-    parameters a user passes.
+    parameters a user passes. A model type adapted from a registered base model (a transformer
+    fine-tuned for a task) sets ``base_relation`` to the lineage relation its versions have to
+    that base (``"finetune"``, ``"adapter"``); ``hub train --base`` is then required.
     """
 
     name: str
@@ -72,6 +118,19 @@ class ModelSpec:
     build: Callable[[Mapping[str, Any]], Any]
     tasks: tuple[str, ...] = (TABULAR_CLASSIFICATION,)
     default_params: Mapping[str, Any] = field(default_factory=dict)
+    base_relation: str = ""
+
+
+@dataclass(frozen=True)
+class BaseModel:
+    """A registered version a model is adapted from, with its files exported to ``directory``.
+
+    ``version`` is the base's ``VersionRecord``; its ``commit`` is what the new version's
+    reproducibility record names.
+    """
+
+    version: Any
+    directory: Path
 
 
 @dataclass(frozen=True)
@@ -79,7 +138,10 @@ class FitRequest:
     """What a trainer is asked to fit: a model spec, its parameters and the training rows.
 
     ``params`` are complete: the model's ``default_params`` with the user's values over them.
-    ``y`` holds 1 for the dataset's positive label and 0 otherwise.
+    For classification ``y`` holds class indices into ``classes`` (binary: 1 for the dataset's
+    positive label, 0 otherwise, with ``classes`` in that order); for regression the float
+    target, with ``classes`` empty. ``base`` is the registered base model for model types with
+    a ``base_relation``. ``on_event`` receives step, epoch and validation events as they happen.
     """
 
     model: ModelSpec
@@ -88,15 +150,22 @@ class FitRequest:
     y: "np.ndarray"
     seed: int
     progress: ProgressCallback
+    task: str = TABULAR_CLASSIFICATION
+    classes: tuple[Any, ...] = ()
+    base: BaseModel | None = None
+    on_event: TrainingEventCallback = no_events
 
 
 @dataclass(frozen=True)
 class TrainerSpec:
     """Fits, saves and safely loads the models of one framework.
 
-    ``fit`` returns a fitted model with scikit-learn's ``predict`` and ``predict_proba``.
+    ``fit`` returns a fitted model with scikit-learn's ``predict`` and, for classification,
+    ``predict_proba`` (one column per class, in the order of ``FitRequest.classes``).
     ``save(model, directory)`` writes the model's files into an empty directory, in a format that
-    does not execute code when read; ``load(directory)`` reads them back.
+    does not execute code when read; ``load(directory)`` reads them back. A version stored as an
+    adapter of a registered base is loaded as ``load(directory, base=base_directory)``, with the
+    base's files exported there.
     """
 
     name: str
@@ -113,7 +182,10 @@ class EvaluationInput:
 
     ``X`` holds the model's feature columns for the evaluation rows; ``sensitive`` holds the
     sensitive columns the user chose for those same rows (which need not be features).
-    ``y_true`` and ``y_pred`` are 0/1; ``y_score`` is the predicted probability of 1.
+    Binary classification: ``y_true`` and ``y_pred`` are 0/1 and ``y_score`` is the predicted
+    probability of 1. Multi-class: class indices into ``classes`` and a probability matrix with
+    one column per class. Regression: the target and the predictions, in the target's units
+    (``y_score`` is the prediction).
     """
 
     model: Any
@@ -126,6 +198,8 @@ class EvaluationInput:
     y_score: "np.ndarray"
     sensitive: "pd.DataFrame"
     seed: int
+    task: str = TABULAR_CLASSIFICATION
+    classes: tuple[Any, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -143,6 +217,70 @@ class EvaluatorSpec:
     evaluate: Callable[[EvaluationInput], Mapping[str, Any]]
     summarize: Callable[[Mapping[str, Any]], str]
     frameworks: tuple[str, ...] = ()
+
+    def applies_to(self, framework: str) -> bool:
+        return not self.frameworks or framework in self.frameworks
+
+
+@dataclass(frozen=True)
+class TrainingRows:
+    """The rows a parent version was trained on (re-drawn from its recorded split), for derivers
+    that learn from data: mitigation, distillation, calibration."""
+
+    X: "pd.DataFrame"
+    y: "np.ndarray"
+    sensitive: "pd.DataFrame"
+
+
+@dataclass(frozen=True)
+class DeriveRequest:
+    """What a deriver is asked to make: a new model from a registered version.
+
+    ``parent`` is the parent's ``VersionRecord``, ``model`` the parent loaded by its trainer and
+    ``directory`` its exported files. The deriver writes the new model's files into the empty
+    ``output`` directory, in a format that runs no code when loaded. ``training_rows()`` loads the
+    parent's training rows only when called.
+    """
+
+    parent: Any
+    model: Any
+    directory: Path
+    output: Path
+    params: Mapping[str, Any]
+    seed: int
+    training_rows: Callable[[], TrainingRows]
+    progress: ProgressCallback = no_progress
+
+
+@dataclass(frozen=True)
+class Derived:
+    """What a deriver made: which trainer loads ``output`` back, and what to record about it.
+
+    ``details`` (e.g. the quantization scheme) go into the new version's config.
+    """
+
+    trainer: str
+    framework: str
+    model_type: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DeriverSpec:
+    """A way to make a new version from an existing one: quantize, prune, distill, merge, mitigate.
+
+    ``relation`` is the lineage relation the new version has to its parent (``"quantized"``,
+    ``"mitigated"``...). ``frameworks`` limits which parents it applies to (empty means any).
+    ``derive(request)`` returns :class:`Derived`; the core registers the result, evaluates it on
+    the parent's held-out rows and records the differences.
+    """
+
+    name: str
+    description: str
+    relation: str
+    derive: Callable[[DeriveRequest], Derived]
+    frameworks: tuple[str, ...] = ()
+    default_params: Mapping[str, Any] = field(default_factory=dict)
 
     def applies_to(self, framework: str) -> bool:
         return not self.frameworks or framework in self.frameworks

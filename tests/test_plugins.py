@@ -10,7 +10,7 @@ from importlib.metadata import EntryPoint
 
 import pytest
 
-from hub import hookimpl
+from hub import PLUGIN_API_VERSION, hookimpl
 from hub.errors import PluginError, UnknownNameError
 from hub.plugins.selection import Selection
 from hub.plugins.manager import ENTRY_POINT_GROUP, load_plugins, register_objects
@@ -162,7 +162,7 @@ def test_plugin_for_another_plugin_api_is_incompatible_and_not_registered():
 
     assert status(plugins) == {"incompatible": "incompatible", "loans": "ok"}
     assert plugins.infos["incompatible"].errors == [
-        "supports plugin API >=2,<3, but ecohub 0.1.0 provides plugin API 1.0: install a release of the "
+        f"supports plugin API >=2,<3, but ecohub 0.1.0 provides plugin API {PLUGIN_API_VERSION}: install a release of the "
         "plugin made for plugin API 1, or an ecohub that provides >=2,<3"
     ]
     assert plugins.infos["incompatible"].plugin_api == ">=2,<3"

@@ -24,6 +24,7 @@ from hub.specs import (
     CommandSpec,
     DashboardPageSpec,
     DatasetSpec,
+    DeriverSpec,
     EvaluatorSpec,
     ModelSpec,
     PublishCheckSpec,
@@ -117,6 +118,30 @@ def hub_evaluators() -> list[EvaluatorSpec]:
                                   description="Share of rows predicted positive",
                                   evaluate=evaluate,
                                   summarize=lambda r: f"positive rate {r['positive_rate']:.1%}")]
+    """
+
+
+@hookspec
+def hub_derivers() -> list[DeriverSpec]:
+    """Return the ways this plugin makes a new version from an existing one (``hub derive``).
+
+    Example::
+
+        from hub import hookimpl
+        from hub.specs import Derived, DeriverSpec
+
+        def halve(request):
+            import json
+            weights = json.loads((request.directory / "weights.json").read_text())
+            halved = {key: value / 2 for key, value in weights.items()}
+            (request.output / "weights.json").write_text(json.dumps(halved))
+            return Derived(trainer=request.parent.trainer, framework=request.parent.framework,
+                           model_type=request.parent.model_type, details={"scale": 0.5})
+
+        @hookimpl
+        def hub_derivers():
+            return [DeriverSpec(name="halve", description="Halve every weight", relation="pruned",
+                                derive=halve, frameworks=("json-weights",))]
     """
 
 
