@@ -137,4 +137,7 @@ def cli(ctx: click.Context, registry: str | None, store: str | None) -> None:
 
 
 def main() -> None:
-    cli(prog_name="hub")
+    from hub.output import stdout_for_core
+
+    with stdout_for_core():
+        cli(prog_name="hub")

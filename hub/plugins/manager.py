@@ -2,8 +2,9 @@
 
 Every plugin, first-party or not, arrives through an entry point in the ``ecohub`` group. Each
 entry point is loaded on its own and each hook implementation is called on its own, so a plugin
-that fails to import, declares a plugin API this hub does not provide, misnames a hook, raises, or
-returns the wrong type is reported by name while every other plugin keeps working.
+that fails to import, declares a plugin API this hub does not provide, misnames a hook, raises,
+hangs (:mod:`hub.plugins.isolation`) or returns the wrong type is reported by name while every other
+plugin keeps working.
 ``HUB_STRICT_PLUGINS=1`` turns each of those reports into an exception, for plugin authors.
 """
 
@@ -23,6 +24,8 @@ import pluggy
 
 from hub import PLUGIN_API_VERSION, __version__
 from hub.plugins import hookspecs
+from hub.plugins import isolation
+from hub.plugins.isolation import PluginTimeout, call_with_deadline
 from hub.errors import PluginError, UnknownNameError
 from hub.plugins.selection import Selection
 from hub.specs import (
@@ -190,9 +193,12 @@ class Plugins:
     ``hub_commands`` and nothing else.
     """
 
-    def __init__(self, manager: pluggy.PluginManager, infos: dict[str, PluginInfo]):
+    def __init__(self, manager: pluggy.PluginManager, infos: dict[str, PluginInfo],
+                 timeout: float = isolation.DEFAULT_TIMEOUT):
         self.manager = manager
         self._infos = infos
+        self.timeout = timeout
+        """Seconds one plugin import, listing-hook or event-hook call may take."""
         self._provided: dict[str, dict[str, Provided]] = {}
 
     @property
@@ -247,8 +253,12 @@ class Plugins:
         for impl in caller.get_hookimpls():
             plugin = self.manager.get_name(impl.plugin)
             info = self._infos[plugin]
+            given = {name: arguments.get(name) for name in impl.argnames}
             try:
-                returned = impl.function(**{name: arguments.get(name) for name in impl.argnames})
+                returned = call_with_deadline(lambda: impl.function(**given), provision.hook, self.timeout)
+            except PluginTimeout as exc:
+                self.report(info, "failed", exc.message, exc)
+                continue
             except Exception as exc:  # a plugin's bug must not take the hub down
                 self.report(info, "failed", f"{provision.hook} raised {type(exc).__name__}: {exc}", exc)
                 continue
@@ -308,10 +318,11 @@ class Plugins:
         """Tell every listener of an event hook; one that raises is reported and the rest still hear."""
         for impl in getattr(self.manager.hook, hook).get_hookimpls():
             info = self.info(self.manager.get_name(impl.plugin))
+            given = {name: arguments.get(name) for name in impl.argnames}
             try:
-                impl.function(**{name: arguments.get(name) for name in impl.argnames})
+                call_with_deadline(lambda: impl.function(**given), hook, self.timeout)
             except Exception as exc:  # a listener's bug must not undo the work it was told about
-                message = f"{hook} raised {type(exc).__name__}: {exc}"
+                message = exc.message if isinstance(exc, PluginTimeout) else f"{hook} raised {type(exc).__name__}: {exc}"
                 self.report(info, "failed", message, exc)
                 log.warning("Plugin %s: %s (ignored; 'hub plugins list' shows it).", info.label, message)
 
@@ -352,7 +363,7 @@ def load_plugins(
     entry_points: list[metadata.EntryPoint] | None = None, selection: Selection | None = None
 ) -> Plugins:
     """Load the ``ecohub`` entry points chosen for this run, each in isolation."""
-    plugins = Plugins(_new_manager(), {})
+    plugins = Plugins(_new_manager(), {}, isolation.timeout())
     selection = selection or Selection.from_environment()
     if entry_points is None:
         # In name order, so which of two plugins keeps a contested name never depends on sys.path.
@@ -373,7 +384,11 @@ def load_plugins(
             plugins._infos[info.name] = info
             continue
         try:
-            loaded = entry_point.load()
+            loaded = call_with_deadline(entry_point.load, f"importing {entry_point.value}", plugins.timeout)
+        except PluginTimeout as exc:
+            plugins._infos[info.name] = info
+            plugins.report(info, "failed", exc.message, exc)
+            continue
         except Exception as exc:  # an import error in one plugin must not break the others
             plugins._infos[info.name] = info
             plugins.report(info, "failed", f"could not load {entry_point.value}: {type(exc).__name__}: {exc}", exc)
