@@ -16,10 +16,16 @@ from hub.output import console, emit_json
 @click.option("--json", "as_json", is_flag=True, help="Print the version pulled as JSON.")
 @click.pass_context
 def pull(ctx: click.Context, ref: str, dest: Path, as_json: bool) -> None:
-    """Copy the files of a version into DEST; nothing is written if any stored file is damaged."""
+    """Copy the files of a version into DEST; nothing is written if any stored file is damaged.
+
+    Nothing is written either if a file's path would land outside DEST or in a folder such as
+    .git (whose config runs commands), whatever the registry holds.
+    """
+    from hub.sharing.folders import export_version
+
     registry = open_registry(ctx)
     record = registry.resolve(ref)
-    registry.export_files(record.model, record.version, dest)
+    export_version(registry, record, dest)
     if as_json:
         emit_json({"version": record.ref, "commit": record.commit, "dest": str(dest),
                    "files": [file.as_dict() for file in record.files]})

@@ -17,14 +17,6 @@ def split_license(ref: str) -> tuple[str, str | None]:
     return ref, license or None
 
 
-def model_files(path: Path) -> dict[str, Path]:
-    """The files to register: the file itself, or every file under the folder but git's own."""
-    if path.is_file():
-        return {path.name: path}
-    return {found.relative_to(path).as_posix(): found for found in sorted(path.rglob("*"))
-            if found.is_file() and ".git" not in found.relative_to(path).parts}
-
-
 def dataset_parent(ref: str):
     """A dataset parent; an installed dataset's license comes from its plugin."""
     from hub.plugins.manager import installed_plugins
@@ -53,14 +45,22 @@ def dataset_parent(ref: str):
 @click.option("--description", default="", help="What the model does, for a new model.")
 @click.option("--task", default="", help="Its task, such as text-generation.")
 @click.option("--framework", default="", help="Its framework, such as transformers.")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Store what links pointing out of PATH point to; by default such links are refused.")
 @click.option("--allow-pickle", is_flag=True, help="Accept pickle-based files; the model card will warn about them.")
 @click.option("--justification", help="Why to go ahead despite a license policy failure (audited).")
 @click.option("--json", "as_json", is_flag=True, help="Print the registered version as JSON.")
 @click.pass_context
 def register(ctx, path, name, license_, license_name, license_link, bases, relation, datasets, tags, description,
-             task, framework, allow_pickle, justification, as_json) -> None:
-    """Register the files under PATH as the next version of a model, with its license and lineage."""
+             task, framework, follow_symlinks, allow_pickle, justification, as_json) -> None:
+    """Register the files under PATH as the next version of a model, with its license and lineage.
+
+    A link to a file or folder inside PATH is stored as what it points to; a link out of PATH (unless
+    --follow-symlinks), a dangling link, a loop, a named pipe, a device or a socket is refused by
+    name. Git's .git and Hugging Face's .cache/huggingface folders are left out.
+    """
     from hub.registry import Parent
+    from hub.sharing.folders import read_folder
 
     pairs = {}
     for pair in tags:
@@ -69,9 +69,10 @@ def register(ctx, path, name, license_, license_name, license_link, bases, relat
             raise click.BadParameter(f"'{pair}' is not KEY=VALUE.", param_hint="--tag")
         pairs[key] = value
     parents = [Parent(ref, relation=relation, license=license) for ref, license in map(split_license, bases)]
+    files = read_folder(path, follow_symlinks=follow_symlinks)
     registry = open_registry(ctx)
     record = registry.register_version(
-        name, files=model_files(path), license=license_, license_name=license_name, license_link=license_link,
+        name, files=files, license=license_, license_name=license_name, license_link=license_link,
         lineage=[*parents, *(dataset_parent(ref) for ref in datasets)], tags=pairs, description=description,
         task=task, framework=framework, allow_pickle=allow_pickle, justification=justification,
     )

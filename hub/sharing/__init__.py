@@ -4,6 +4,8 @@
 ``datasets`` into registry lineage and judges them with the license policy; ``importing`` turns a
 folder with a card into a registry version; ``export`` writes the card a version shows; ``gitids``
 gives files the ids Hugging Face clients expect; ``transfer`` pushes and pulls through
-``huggingface_hub``. ``hub serve`` (:mod:`hub.serve`) and the ``push``/``pull-remote`` commands
-share them, so a model moved either way keeps its license and lineage.
+``huggingface_hub``; ``folders`` reads a folder into the registry and writes a version into one,
+refusing links out of it and paths that would land outside it or in ``.git``. ``hub serve``
+(:mod:`hub.serve`) and the ``push``/``pull-remote`` commands share them, so a model moved either
+way keeps its license and lineage.
 """

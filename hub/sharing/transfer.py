@@ -8,7 +8,6 @@ whose metadata states the version's license and lineage; a pull reads them back 
 from __future__ import annotations
 
 import contextlib
-import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,6 +17,7 @@ from urllib.parse import urlparse
 from hub.errors import HubError, LicenseError
 from hub.registry import VersionRecord
 from hub.sharing import export
+from hub.sharing.folders import export_version, read_folder
 from hub.sharing.importing import register_files
 
 HUGGING_FACE_HOSTS = ("huggingface.co", "hf.co")
@@ -72,7 +72,7 @@ def push(registry, name: str, number: int | None, repo: str, *, endpoint: str | 
     version = registry.get_version(name, number)
     check_publishable(registry, version, repo)
     with tempfile.TemporaryDirectory(prefix="hub-push-") as folder:
-        registry.export_files(name, version.version, Path(folder))
+        export_version(registry, version, Path(folder))
         (Path(folder) / export.CARD).write_text(export.card_text(registry, version), encoding="utf-8")
         with lfs_transfers(endpoint):
             api = HfApi(endpoint=endpoint, token=token)
@@ -85,14 +85,15 @@ def push(registry, name: str, number: int | None, repo: str, *, endpoint: str | 
 
 def pull(registry, repo: str, revision: str | None, name: str, *, endpoint: str | None = None,
          token: str | None = None) -> VersionRecord:
-    """Download ``repo`` at ``revision`` and register it as the next version of ``name``."""
+    """Download ``repo`` at ``revision`` and register it as the next version of ``name``.
+
+    The snapshot's files are links into the download cache, so links may reach anywhere in the
+    cache and nowhere else; the remote's ``.git`` files, if any, are left out as a folder's are.
+    """
     from huggingface_hub import snapshot_download
 
     with tempfile.TemporaryDirectory(prefix="hub-pull-") as cache:
         folder = Path(snapshot_download(repo, revision=revision, endpoint=endpoint, token=token, cache_dir=cache))
-        files = {
-            Path(root, file).relative_to(folder).as_posix(): Path(root, file)
-            for root, _, names in os.walk(folder) for file in names
-        }
+        files = read_folder(folder, within=Path(cache))
         where = endpoint or "https://huggingface.co"
         return register_files(registry, name, files, source=f"{where.rstrip('/')}/{repo}@{folder.name}")
