@@ -21,11 +21,9 @@ def pull(ctx: click.Context, ref: str, dest: Path, as_json: bool) -> None:
     Nothing is written either if a file's path would land outside DEST or in a folder such as
     .git (whose config runs commands), whatever the registry holds.
     """
-    from hub.sharing.folders import export_version
-
     registry = open_registry(ctx)
     record = registry.resolve(ref)
-    export_version(registry, record, dest)
+    registry.export_files(record.model, record.version, dest)
     if as_json:
         emit_json({"version": record.ref, "commit": record.commit, "dest": str(dest),
                    "files": [file.as_dict() for file in record.files]})

@@ -10,6 +10,7 @@ that transaction, so concurrent registrations get consecutive numbers without re
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -23,18 +24,21 @@ from sqlalchemy.engine import Connection
 
 from hub import config
 from hub.registry import licenses
-from hub.errors import EvaluationError, HubError, LicenseError, UnknownNameError, UnsafeArtifactError
-from hub.registry import audit, cards, hashing, naming, policy, reading, registration, schema, search
+from hub.errors import (EvaluationError, HubError, InvalidNameError, LicenseError, UnknownNameError,
+                        UnsafeArtifactError)
+from hub.registry import audit, cards, gates, hashing, naming, policy, reading, registration, schema, search
+from hub.registry import reports as reports_
 from hub.registry.events import NoHooks, RegistryHooks
 from hub.registry.lineage import DATASET, DATASET_RELATION, Parent, ancestors, descendants, resolve
 from hub.registry.naming import VersionRef, validate_name  # noqa: F401  (validate_name: for callers)
 from hub.registry.records import (AuditRecord, DatasetUse, Lineage, ModelRecord, ReportRecord, SearchPage,
                                   VersionRecord)
 from hub.registry.store import open_store
-from hub.registry.tables import Alias, AuditEvent, Blob, Model, ModelVersion, Report, VersionCard, utcnow
+from hub.registry.tables import Alias, AuditEvent, Blob, GatePolicy, Model, ModelVersion, Report, VersionCard, utcnow
 
 models, versions, blobs, aliases = Model.__table__, ModelVersion.__table__, Blob.__table__, Alias.__table__
 reports, cards_, events = Report.__table__, VersionCard.__table__, AuditEvent.__table__
+gate_policies = GatePolicy.__table__
 OVERRIDE_HINT = "Pass --justification TEXT to go ahead anyway; the override is recorded in the audit log."
 
 
@@ -161,9 +165,20 @@ class Registry:
 
     def add_report(
         self, name: str, version: int, *, evaluator: str, kind: str, plugin: str, dataset: str,
-        body: Mapping[str, Any], actor: str | None = None,
+        body: Mapping[str, Any], role: str = reports_.ADDITIONAL, rows_sha256: str = "",
+        sensitive: Iterable[str] = (), params: Mapping[str, Any] | None = None, actor: str | None = None,
     ) -> ReportRecord:
-        """Store a report's JSON in the blob store and attach it to a version."""
+        """Store a report's JSON in the blob store and attach it to a version, beside every other.
+
+        The report is keyed by what it judged (:func:`hub.registry.reports.report_key`); ``role``
+        says whether it is the version's declared evaluation (``canonical``, the only kind a
+        verdict reads), another one (``additional``) or one whose rows include training rows
+        (``overlap``). A report with the key of an earlier one is a re-run of that evaluation, and
+        the audit log names the reports it supersedes.
+        """
+        reports_.check_role(role, rows_sha256)
+        sensitive, params = list(sensitive), dict(params or {})
+        key = reports_.report_key(evaluator, dataset, rows_sha256, sensitive, params)
         try:
             data = json.dumps(body, sort_keys=True, allow_nan=False).encode()
         except (TypeError, ValueError) as error:
@@ -175,27 +190,34 @@ class Registry:
         with schema.writing(self.engine) as connection:
             version_id, _, _, ref = self._find(connection, VersionRef(validate_name(name), version))
             registration.count_references(connection, Counter([sha256]), {sha256: size})
+            earlier = list(connection.execute(select(reports.c.id).where(
+                reports.c.version_id == version_id, reports.c.key == key)).scalars())
             row = connection.execute(insert(reports).values(
                 version_id=version_id, evaluator=evaluator, kind=kind, plugin=plugin, dataset=dataset,
-                sha256=sha256, size=size, created_at=utcnow(),
+                sha256=sha256, size=size, created_at=utcnow(), key=key, role=role, rows_sha256=rows_sha256,
+                sensitive=sensitive, params=params,
             ).returning(*reports.c)).one()
             audit.record(connection, audit.current_actor(actor), "report.add", ref, None,
-                         {"evaluator": evaluator, "report": row.id})
+                         {"evaluator": evaluator, "report": row.id, "role": role, "key": key,
+                          "sensitive": sensitive, "supersedes": earlier})
         return reading.to_report(row)
 
     def set_alias(self, name: str, alias: str, version: int | None = None, *, justification: str | None = None,
                   actor: str | None = None) -> VersionRecord:
-        """Point ``name@alias`` at a version (the latest when None), after the license policy and publish checks.
+        """Point ``name@alias`` at a version (the latest when None), after the license policy, the
+        gate policy (:mod:`hub.registry.gates`) and the publish checks.
 
-        Any failed check blocks the move, and so does a protected alias (``production``) moved by
-        someone who is not an admin, unless a ``justification`` is given; the audit log records it.
+        Any failed check or failing or inconclusive gate blocks the move, and so does a protected
+        alias (``production``) moved by someone who is not an admin, unless a ``justification`` is
+        given; the audit log records it with everything it overrode.
         """
         naming.validate_alias(alias)
         record = self.get_version(name, version)
         actor = audit.current_actor(actor)
         target = f"{record.model}@{alias}"
         license_failures = self.check_license(record.ref).failures
-        problems = [f"license policy: {failure}" for failure in license_failures] + [
+        problems = [f"license policy: {failure}" for failure in license_failures] + self.gate_problems(
+            record, "alias", alias) + [
             f"{result.check}: {result.reason}"
             for result in self.hooks.publish_checks(record, "alias", alias) if not result.passed
         ]
@@ -343,14 +365,71 @@ class Registry:
             newest[report.evaluator] = report
         return newest
 
+    def canonical_reports(self, version: VersionRecord) -> dict[str, ReportRecord]:
+        """The report of each evaluator that verdicts read: the newest of the version's declared
+        evaluation (its held-out rows, every declared sensitive column, the declared bins).
+
+        Gates, ``hub review``, the model card and the dashboard's headline all read these, so a
+        report on other rows or other columns can never change a verdict.
+        """
+        return reports_.canonical(version.reports)
+
+    # -- gates -----------------------------------------------------------------------------
+
+    def set_gate_policy(self, document: Mapping[str, Any], namespace: str | None = None, *,
+                        actor: str | None = None) -> dict[str, Any]:
+        """Store the gate policy of the registry (``namespace`` None) or of one namespace; audited."""
+        policy_ = gates.validate(document)
+        scope = naming.split_name(f"{namespace}/x")[0] if namespace else ""
+        actor = audit.current_actor(actor)
+        with schema.writing(self.engine) as connection:
+            upsert = registration.dialect_insert(connection)(gate_policies).values(
+                scope=scope, document=policy_, updated_at=utcnow(), updated_by=actor)
+            connection.execute(upsert.on_conflict_do_update(
+                index_elements=["scope"], set_={"document": upsert.excluded.document,
+                                                "updated_at": upsert.excluded.updated_at,
+                                                "updated_by": upsert.excluded.updated_by}))
+            audit.record(connection, actor, "gates.set", scope or "*", None, {"policy": policy_})
+        return policy_
+
+    def gate_policy(self, model: str) -> tuple[str, dict[str, Any]]:
+        """Which policy governs ``model`` and the policy itself: its namespace's, else the
+        registry's (``*``), else ecohub's default (``default``)."""
+        namespace, _ = naming.split_name(model)
+        with self.engine.connect() as connection:
+            rows = {row.scope: row.document for row in connection.execute(
+                select(gate_policies).where(gate_policies.c.scope.in_({namespace, ""})))}
+        if namespace and namespace in rows:
+            return namespace, rows[namespace]
+        if "" in rows:
+            return "*", rows[""]
+        return "default", gates.DEFAULT
+
+    def gate_problems(self, version: VersionRecord, action: str, target: str) -> list[str]:
+        """What the gates hold against ``action``, one phrase per failing or inconclusive requirement."""
+        return [f"gate {result.gate}: {result.requirement} {result.status} ({result.detail})"
+                for result in self.gate(version, action, target) if result.status != gates.PASS]
+
+    def gate(self, version: VersionRecord, action: str, target: str) -> list[gates.GateResult]:
+        """Judge ``version`` against every gate of its policy that applies to ``action`` ("alias"
+        or "push") on ``target``, from its canonical reports only."""
+        _, policy_ = self.gate_policy(version.model)
+        by_kind = {report.kind: (report, functools.partial(self.read_report, report))
+                   for report in self.canonical_reports(version).values()}
+        return gates.judge(policy_, action, target, version.ref, by_kind)
+
     def export_files(self, name: str, version: int | None, dest: Path) -> VersionRecord:
         """Write a version's files under ``dest``, each checked against its sha256.
 
         Files are gathered in a hidden folder inside ``dest`` and moved into place only once every
-        one has passed its check, so a corrupt or missing file leaves ``dest`` as it was.
+        one has passed its check, so a corrupt or missing file leaves ``dest`` as it was. Before
+        anything is written, every stored path is checked to land inside ``dest`` and outside
+        ``.git`` and other reserved folders, whatever the registry holds: a registry written by an
+        older server or another tool may hold a ``.git/config`` whose commands git would run.
         """
         record = self.get_version(name, version)
         dest = Path(dest)
+        _refuse_unsafe_landings(record, dest)
         dest.mkdir(parents=True, exist_ok=True)
         staging = Path(tempfile.mkdtemp(prefix=".hub-pull-", dir=dest))
         try:
@@ -412,3 +491,19 @@ class Registry:
                                       created_at=row.created_at, versions=grouped.get(name, []),
                                       aliases=named.get(row.id, {})))
         return result
+
+
+def _refuse_unsafe_landings(record: VersionRecord, dest: Path) -> None:
+    real_dest = Path(os.path.realpath(dest))
+    for file in record.files:
+        try:
+            naming.validate_file_path(file.path)
+        except InvalidNameError as error:
+            raise InvalidNameError(f"Nothing of {record.ref} was written: it holds a file no folder may receive. "
+                                   f"{error.message}", "An older server or another tool stored it; register a "
+                                   "version without that file, and use that one.") from None
+        landing = Path(os.path.realpath((dest / file.path).parent))
+        if not landing.is_relative_to(real_dest):
+            raise HubError(f"Nothing of {record.ref} was written: '{file.path}' would land in {landing}, outside "
+                           f"{dest}, through a symbolic link already there.", "Remove the link, or pull into an empty "
+                           "folder.")

@@ -11,10 +11,8 @@ sockets are refused without being opened, since reading one can hang or never en
 ``.git`` and Hugging Face's ``.cache/huggingface`` metadata are left out, as ``upload_folder``
 leaves them; any other reserved path is refused by the registry with its name.
 
-Writing a version into a folder (``hub pull``, and the copy ``hub push`` uploads) checks every
-path first with :func:`hub.registry.naming.validate_file_path`, whatever the registry holds (an
-older server or another tool may have stored ``.git/config`` or ``../x``), and that no link
-already in the folder leads a file out of it; only then is a byte written.
+Writing a version into a folder goes the other way, through ``Registry.export_files``, which
+checks every stored path before a byte is written.
 """
 
 from __future__ import annotations
@@ -23,8 +21,7 @@ import os
 import stat
 from pathlib import Path
 
-from hub.errors import HubError, InvalidNameError
-from hub.registry.naming import validate_file_path
+from hub.errors import HubError
 
 METADATA = ((".git",), (".cache", "huggingface"))
 FOLLOW_HINT = "Copy the file into the folder, or pass --follow-symlinks to register what every link points to."
@@ -103,22 +100,3 @@ def _kind(mode: int) -> str:
     kinds = ((stat.S_ISFIFO, "named pipe"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
              (stat.S_ISBLK, "block device"))
     return next((kind for test, kind in kinds if test(mode)), "special file")
-
-
-def export_version(registry, record, dest: Path) -> None:
-    """Write ``record``'s files under ``dest``, after refusing any path that would not land safely inside it."""
-    dest = Path(dest)
-    real_dest = Path(os.path.realpath(dest))
-    for file in record.files:
-        try:
-            validate_file_path(file.path)
-        except InvalidNameError as error:
-            raise InvalidNameError(f"Nothing of {record.ref} was written: it holds a file no folder may receive. "
-                                   f"{error.message}", "An older server or another tool stored it; register a "
-                                   "version without that file, and use that one.") from None
-        landing = Path(os.path.realpath((dest / file.path).parent))
-        if not landing.is_relative_to(real_dest):
-            raise HubError(f"Nothing of {record.ref} was written: '{file.path}' would land in {landing}, outside "
-                           f"{dest}, through a symbolic link already there.", "Remove the link, or pull into an empty "
-                           "folder.")
-    registry.export_files(record.model, record.version, dest)

@@ -17,7 +17,7 @@ from urllib.parse import urlparse
 from hub.errors import HubError, LicenseError
 from hub.registry import VersionRecord
 from hub.sharing import export
-from hub.sharing.folders import export_version, read_folder
+from hub.sharing.folders import read_folder
 from hub.sharing.importing import register_files
 
 HUGGING_FACE_HOSTS = ("huggingface.co", "hf.co")
@@ -72,7 +72,7 @@ def push(registry, name: str, number: int | None, repo: str, *, endpoint: str | 
     version = registry.get_version(name, number)
     check_publishable(registry, version, repo)
     with tempfile.TemporaryDirectory(prefix="hub-push-") as folder:
-        export_version(registry, version, Path(folder))
+        registry.export_files(version.model, version.version, Path(folder))
         (Path(folder) / export.CARD).write_text(export.card_text(registry, version), encoding="utf-8")
         with lfs_transfers(endpoint):
             api = HfApi(endpoint=endpoint, token=token)
