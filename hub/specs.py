@@ -134,6 +134,26 @@ class BaseModel:
 
 
 @dataclass(frozen=True)
+class BaseModelSpec:
+    """A pretrained model a plugin ships, which ecohub can register as a base to adapt (``--base``).
+
+    ``name`` is the registry name it is registered under, and its Hugging Face id where it has
+    one (``sentence-transformers/all-MiniLM-L6-v2``). ``license`` is a license id ecohub knows.
+    ``source`` is the exact upstream it is a copy of, as an external lineage reference
+    (``hf:sentence-transformers/all-MiniLM-L6-v2@c9745ed…``). ``files()`` returns the folder
+    holding its files; it is called only when the model is registered, and must not download.
+    """
+
+    name: str
+    description: str
+    license: str
+    source: str
+    files: Callable[[], Path]
+    framework: str = ""
+    task: str = ""
+
+
+@dataclass(frozen=True)
 class FitRequest:
     """What a trainer is asked to fit: a model spec, its parameters and the training rows.
 
@@ -200,6 +220,9 @@ class EvaluationInput:
     seed: int
     task: str = TABULAR_CLASSIFICATION
     classes: tuple[Any, ...] = ()
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """What the user asked of this run beyond the defaults, e.g. ``{"rows": [17]}`` from
+    ``hub explain --row 17``; an evaluator reads the keys it documents and records what it used."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from hub.plugins.testing import (
     register_plugin,
     sample_dataset,
     sample_frame,
+    sample_regression_dataset,
 )
 
 __all__ = [
@@ -28,5 +29,6 @@ __all__ = [
     "pytest_unconfigure",
     "register_plugin",
     "sample_dataset",
+    "sample_regression_dataset",
     "sample_frame",
 ]

@@ -153,3 +153,64 @@ def test_index_that_is_not_one_says_what_is_wrong(tmp_path, document, message):
         load_index(str(path))
 
     assert error.value.message.endswith(message.format(path=path))
+
+
+@pytest.fixture
+def authored(tmp_path):
+    """A plugin author's dataset package from 'hub plugins new', installed editable as they would work on it."""
+    environment = hub_environment(tmp_path / "author")
+    environment.hub("plugins", "new", "town-loans", "--directory", str(tmp_path / "src"))
+    package = tmp_path / "src" / "ecohub-town-loans"
+    environment.hub("plugins", "install", "-e", str(package))
+    return environment, package
+
+
+@pytest.mark.slow
+def test_publish_checks_the_wheel_and_prints_an_entry_an_index_installs_by(authored, tmp_path):
+    environment, package = authored
+    published = environment.hub("plugins", "publish", str(package), "--dist", str(tmp_path / "index" / "wheels"),
+                                 "--pip", "wheels/ecohub_town_loans-0.1.0-py3-none-any.whl", "--json")
+    entry = json.loads(published.stdout)
+    wheel = tmp_path / "index" / "wheels" / "ecohub_town_loans-0.1.0-py3-none-any.whl"
+
+    assert (entry["name"], entry["package"], entry["version"], entry["hooks"], entry["license"],
+            entry["plugin_api"], entry["verified"]) == (
+        "town-loans", "ecohub-town-loans", "0.1.0", ["hub_datasets"], "Apache-2.0", ">=1,<2", False)
+    assert entry["sha256"] == hashlib.sha256(wheel.read_bytes()).hexdigest()
+    index = tmp_path / "index" / "index.json"
+    index.write_text(json.dumps({"format": "ecohub-plugin-index/1", "plugins": [entry]}))
+    environment.hub("plugins", "uninstall", "ecohub-town-loans")
+    found = json.loads(environment.hub("plugins", "search", "town", "--json", HUB_PLUGIN_INDEX=str(index)).stdout)
+    assert [plugin["name"] for plugin in found] == ["town-loans"]
+    environment.hub("plugins", "install", "town-loans", HUB_PLUGIN_INDEX=str(index))
+    assert environment.plugins()["town-loans"]["provides"] == {"dataset": ["town-loans"]}
+
+
+@pytest.mark.slow
+def test_publish_refuses_a_wheel_without_the_package_data_an_editable_install_hides(authored, tmp_path):
+    environment, package = authored
+    pyproject = package / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('ecohub_town_loans = ["data/*"]', ""))
+
+    refused = environment.hub("plugins", "publish", str(package), check=False)
+
+    assert refused.returncode == 1
+    assert "leaves out files of the package: ecohub_town_loans/data/rows.csv" in refused.stderr
+    assert "package-data" in refused.stderr
+
+
+@pytest.mark.slow
+def test_publish_runs_the_contract_on_the_installed_wheel_not_the_source_folder(authored, tmp_path):
+    """Rows read from beside the package load in the source folder, and are missing once installed."""
+    environment, package = authored
+    (package / "rows.csv").write_bytes((package / "ecohub_town_loans" / "data" / "rows.csv").read_bytes())
+    module = package / "ecohub_town_loans" / "__init__.py"
+    module.write_text(module.read_text().replace(
+        'with files(__name__).joinpath("data").joinpath("rows.csv").open(encoding="utf-8") as rows:',
+        'with open(__import__("pathlib").Path(__file__).parents[1] / "rows.csv", encoding="utf-8") as rows:'))
+    assert environment.plugins()["town-loans"]["status"] == "ok"
+
+    refused = environment.hub("plugins", "publish", str(package), check=False)
+
+    assert refused.returncode == 1
+    assert "The plugin contract fails on the built wheel" in refused.stderr and "rows.csv" in refused.stderr

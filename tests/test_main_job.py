@@ -115,3 +115,34 @@ def test_the_larger_datasets_train_and_evaluate(hub, dataset, sensitive):
     assert code == 0, err
     groups = json.loads(out)["fairlearn"]["features"][0]["groups"]
     assert len(groups) >= 2
+
+
+def test_the_version_records_its_task_classes_and_reproducibility(trained):
+    config = trained["config"]
+    assert (config["task"], config["classes"], config["positive_label"]) == (
+        "tabular-classification", ["bad", "good"], "good")
+    record = config["reproducibility"]
+    assert {"scikit-learn", "skops", "numpy", "pandas"} <= set(record["libraries"])
+    assert record["data_sha256"] == trained["datasets"][0]["sha256"] and record["device"] == "cpu"
+
+
+def test_max_rows_trains_a_quick_sample_and_keeps_the_held_out_rows(hub):
+    code, out, err = hub("train", "--dataset", "adult", "--model", "logistic-regression", "--max-rows", "2000",
+                         "--register", "adult-quick", "--json")
+    assert code == 0, err
+    config = json.loads(out)["config"]
+    assert config["max_rows"] == 2000
+    assert config["split"] == {"method": "stratified", "test_size": 0.25, "train_rows": 2000, "test_rows": 12211}
+
+
+def test_models_show_prints_the_metrics_of_the_task(hub, trained):
+    code, out, err = hub("models", "show", "credit-risk")
+    assert code == 0, err
+    assert "roc_auc" in out and "log_loss" in out
+
+
+def test_a_model_type_that_needs_a_base_is_refused_without_one_and_others_refuse_one(hub, trained):
+    code, _, err = hub("train", "--dataset", "german-credit", "--model", "logistic-regression", "--base",
+                       "credit-risk:1", "--register", "x")
+    assert code == 1
+    assert "trained from scratch and takes no base model" in err

@@ -18,7 +18,7 @@ from hub.cli import cli
 from hub.jobs.evaluation import evaluate
 from hub.plugins.events import PluginRegistryHooks, open_registry
 from hub.plugins.manager import installed_plugins, register_objects
-from hub.specs import PublishCheckResult, PublishCheckSpec, StorageBackendSpec
+from hub.specs import Derived, DeriverSpec, PublishCheckResult, PublishCheckSpec, StorageBackendSpec, TrainerSpec
 from hub.testing import sample_dataset
 from hub.jobs.training import train
 from plugin_samples import commands as command_plugin
@@ -218,3 +218,56 @@ def test_no_plugins_applies_to_one_in_process_run_only(monkeypatch):
     assert {plugin["status"] for plugin in json.loads(result.stdout)} == {"disabled"}
     assert "HUB_LOAD_PLUGINS" not in os.environ
     assert installed_plugins().infos["datasets"].status == "ok"
+
+
+class Halve:
+    """Halves the weight of a tiny JSON model: the hook's docstring example, made real."""
+
+    @hookimpl
+    def hub_derivers(self):
+        def halve(request):
+            weights = json.loads((request.directory / "weights.json").read_text())
+            (request.output / "weights.json").write_text(json.dumps({k: v / 2 for k, v in weights.items()}))
+            return Derived(trainer=request.parent.trainer, framework=request.parent.framework,
+                           model_type=request.parent.model_type, details={"scale": 0.5})
+
+        return [DeriverSpec(name="halve", description="Halve every weight", relation="pruned", derive=halve,
+                            frameworks=("json-weights",))]
+
+    @hookimpl
+    def hub_trainers(self):
+        class Scorer:
+            def __init__(self, weight):
+                self.weight = weight
+
+            def predict_proba(self, X):
+                import numpy as np
+
+                score = 1 / (1 + np.exp(-self.weight * (X["income"].to_numpy(dtype=float) - 50) / 15))
+                return np.column_stack([1 - score, score])
+
+        def load(directory):
+            return Scorer(json.loads((Path(directory) / "weights.json").read_text())["income"])
+
+        return [TrainerSpec("json-weights", "json-weights", "Reads weights.json", fit=None, save=None, load=load)]
+
+
+def test_hook_hub_derivers(hub_plugins, hub_registry, tmp_path):
+    from hub.jobs.deriving import derive
+
+    hub_plugins.register(SampleData(), "sample")
+    hub_plugins.register(Halve(), "halver")
+    weights = tmp_path / "weights.json"
+    weights.write_text(json.dumps({"income": 2.0}))
+    hub_registry.register_version(
+        "scorer", files={"weights.json": weights}, license="mit", framework="json-weights", model_type="linear",
+        trainer="json-weights", task="tabular-classification",
+        config={"dataset": "contract-sample", "features": ["income"], "seed": 0, "split": {"test_size": 0.25}})
+
+    result = derive(hub_plugins, hub_registry, "scorer", "halve")
+
+    assert hub_plugins.all("derivers")["halve"].plugin == "halver"
+    assert [(e.relation, e.parent) for e in result.version.lineage] == [("pruned", "scorer:1")]
+    assert result.version.config["derived"]["details"] == {"scale": 0.5}
+    assert result.deltas["size_bytes"]["derived"] <= result.deltas["size_bytes"]["parent"]
+    assert result.deltas["metrics"]["roc_auc"]["delta"] == pytest.approx(0.0)  # halving keeps the ranking

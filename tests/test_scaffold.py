@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 import pytest
@@ -31,7 +32,9 @@ def test_new_package_holds_an_entry_point_an_example_a_test_and_a_readme(scaffol
     root = scaffolded.root / "src" / "ecohub-ready-data"
 
     assert sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file() and "egg-info" not in str(p)) == [
-        "README.md", "ecohub_ready_data/__init__.py", "pyproject.toml", "tests/test_ecohub_ready_data.py"]
+        "README.md", "ecohub_ready_data/__init__.py", "ecohub_ready_data/data/rows.csv", "pyproject.toml",
+        "tests/test_ecohub_ready_data.py"]
+    assert '[tool.setuptools.package-data]\necohub_ready_data = ["data/*"]' in (root / "pyproject.toml").read_text()
     assert '[project.entry-points.ecohub]\nready-data = "ecohub_ready_data"' in (root / "pyproject.toml").read_text()
     assert 'HUB_PLUGIN_API = ">=1,<2"' in (root / "ecohub_ready_data" / "__init__.py").read_text()
 
@@ -52,7 +55,24 @@ def test_package_tests_pass_inside_it(scaffolded, kind):
                             capture_output=True, text=True, env=scaffolded.env)
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stdout
+    assert "5 passed" in result.stdout
+
+
+@pytest.mark.slow
+def test_the_package_test_fails_when_the_wheel_would_leave_its_data_out(scaffolded, tmp_path):
+    """What an editable install hides: without package-data the wheel has no rows.csv, and the test says so."""
+    root = tmp_path / "ecohub-ready-data"
+    shutil.copytree(scaffolded.root / "src" / "ecohub-ready-data", root,
+                    ignore=shutil.ignore_patterns("*.egg-info", "__pycache__"))
+    pyproject = root / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text().replace('ecohub_ready_data = ["data/*"]', ""))
+
+    result = subprocess.run([scaffolded.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", "wheel"],
+                            cwd=root, capture_output=True, text=True, env=scaffolded.env)
+
+    assert result.returncode == 1
+    assert "add these to [tool.setuptools.package-data]" in result.stdout
+    assert "ecohub_ready_data/data/rows.csv" in result.stdout
 
 
 def test_new_refuses_a_name_that_cannot_be_a_package(scaffolded):

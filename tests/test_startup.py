@@ -37,7 +37,8 @@ def test_plugins_list_sees_the_first_party_plugins():
     plugins = {plugin["name"]: plugin for plugin in json.loads(result.stdout)}
     assert {"datasets", "sklearn", "shap", "fairlearn", "review"} <= set(plugins)
     assert all(plugin["status"] == "ok" for plugin in plugins.values())
-    assert plugins["datasets"]["provides"]["dataset"] == ["german-credit", "adult", "compas"]
+    assert plugins["datasets"]["provides"]["dataset"] == ["german-credit", "adult", "compas", "sms-spam",
+                                                          "mlma-hate-speech", "mlma-hostility"]
 
 
 def test_help_lists_the_commands_plugins_add():

@@ -8,6 +8,14 @@ from hub.commands import open_registry, parse_ref
 from hub.output import console, emit_json, progress_bar
 
 
+ROLE_NOTES = {
+    "canonical": "[green]Canonical[/]: the declared evaluation of {ref}; gates, review and card read these reports.",
+    "additional": "[yellow]Additional[/]: stored beside the declared evaluation of {ref}; it decides no verdict "
+                  "(run 'hub evaluate {ref}' with no options for that).",
+    "overlap": "[red]Overlap[/]: {overlap}, so these reports are marked and never decide a verdict.",
+}
+
+
 def split_names(value: str | None) -> list[str] | None:
     return [name.strip() for name in value.split(",") if name.strip()] if value else None
 
@@ -17,10 +25,18 @@ def split_names(value: str | None) -> list[str] | None:
 @click.option("--dataset", help="Dataset to evaluate on [default: the one the version was trained on].")
 @click.option("--sensitive", help="Comma-separated sensitive columns [default: the dataset's declared ones].")
 @click.option("--evaluator", "evaluators", help="Comma-separated evaluators [default: every one that applies].")
+@click.option("--bins", "bins", multiple=True, metavar="COLUMN=EDGE,...",
+              help="Group a numeric sensitive column at these edges instead of the dataset's declared bins "
+                   "(e.g. age=25,60: under 25, 25 to under 60, 60 and over). Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the stored reports as JSON.")
 @click.pass_context
-def evaluate(ctx, ref, dataset, sensitive, evaluators, as_json) -> None:
-    """Explain and audit a version; on its training dataset, the held-out rows are used."""
+def evaluate(ctx, ref, dataset, sensitive, evaluators, bins, as_json) -> None:
+    """Explain and audit a version; on its training dataset, the held-out rows are used.
+
+    With no options this is the version's declared evaluation, whose reports decide its gates,
+    review and card. Other columns, bins or data add reports beside it and change no verdict.
+    """
+    from hub.jobs.canonical import parse_bins
     from hub.jobs.evaluation import evaluate as run_evaluation
     from hub.plugins.manager import installed_plugins
 
@@ -28,7 +44,8 @@ def evaluate(ctx, ref, dataset, sensitive, evaluators, as_json) -> None:
     with progress_bar(f"Evaluating {ref}") as progress:
         results = run_evaluation(
             installed_plugins(), open_registry(ctx), name, version, dataset=dataset,
-            sensitive=split_names(sensitive), evaluators=split_names(evaluators), progress=progress,
+            sensitive=split_names(sensitive), evaluators=split_names(evaluators), bins=parse_bins(bins),
+            progress=progress,
         )
     if as_json:
         emit_json({result.evaluator: result.body for result in results})
@@ -37,3 +54,6 @@ def evaluate(ctx, ref, dataset, sensitive, evaluators, as_json) -> None:
     for result in results:
         out.rule(f"{result.evaluator} ({result.report.kind})")
         out.print(result.summary, markup=False, highlight=False)
+    if results:
+        out.print(ROLE_NOTES[results[0].report.role].format(
+            ref=ref, overlap=results[0].body["provenance"]["overlap"].get("reason", "")))

@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from hub.commands import open_registry
+from hub.commands.derive import deltas_table
 from hub.output import console, emit_json, table
 
-HEADLINE_METRICS = ("accuracy", "roc_auc", "f1")
+# Binary, multi-class and regression versions each have some of these; a listing shows those it has.
+HEADLINE_METRICS = ("accuracy", "roc_auc", "f1", "f1_macro", "mae", "rmse", "r2")
 
 
 def _trained_on(version) -> str:
@@ -31,6 +33,27 @@ def _storage(store, record) -> dict:
         "latest": {"logical_bytes": store.logical_size(latest), "stored_bytes": store.stored_size(latest)},
         "all_versions": {"logical_bytes": store.logical_size(every), "stored_bytes": store.stored_size(every)},
     }
+
+
+def metrics_table(version):
+    """One row per split, one column per metric; per-class metrics have their own table."""
+    keys = sorted({key for values in version.metrics.values() for key in values if "[" not in key})
+    return table("Metrics", ("split", *keys), [
+        (split, *(f"{values[key]:.4f}" if key in values else "" for key in keys))
+        for split, values in sorted(version.metrics.items())
+    ])
+
+
+def _per_class(version):
+    """Precision and recall of each class on the held-out rows (multi-class versions), or None."""
+    test = version.metrics.get("test", {})
+    labels = [key[len("precision["):-1] for key in test if key.startswith("precision[")]
+    if not labels:
+        return None
+    return table("Per class (test)", ("class", "precision", "recall"), [
+        (label, f"{test[f'precision[{label}]']:.4f}", f"{test.get(f'recall[{label}]', float('nan')):.4f}")
+        for label in labels
+    ])
 
 
 @click.group()
@@ -83,10 +106,14 @@ def show_model(ctx: click.Context, name: str, as_json: bool) -> None:
     out.print(f"\n[bold]Version {latest.version}[/] ({latest.framework}, trainer {latest.trainer}, seed "
               f"{latest.config.get('seed')})")
     out.print(f"License {latest.license}: " + "; ".join(latest.license_reasons))
-    out.print(table("Metrics", ("split", *sorted(latest.metrics.get("test", {}))), [
-        (split, *(f"{values.get(key, float('nan')):.4f}" for key in sorted(latest.metrics.get("test", {}))))
-        for split, values in sorted(latest.metrics.items())
-    ]))
+    out.print(metrics_table(latest))
+    per_class = _per_class(latest)
+    if per_class:
+        out.print(per_class)
+    if "deltas" in latest.config:
+        derived = latest.config["derived"]
+        out.print(f"Derived: {derived['relation']} from {derived['from']} with {derived['deriver']}")
+        out.print(deltas_table(latest.config["deltas"]))
     out.print(table("Files", ("path", "size", "sha256"), [(f.path, f.size, f.sha256) for f in latest.files]))
     out.print(f"Storage: version {latest.version} is {storage['latest']['logical_bytes']:,} bytes as pulled, "
               f"{storage['latest']['stored_bytes']:,} stored; all {len(record.versions)} versions are "

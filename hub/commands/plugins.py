@@ -1,4 +1,4 @@
-"""``hub plugins``: install, find, inspect, switch on and off, and create plugins."""
+"""``hub plugins``: install, find, inspect, switch on and off, create and publish plugins."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ CATALOG_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 @click.group()
 def plugins() -> None:
-    """Install, find, inspect, enable and create plugins."""
+    """Install, find, inspect, enable, create and publish plugins."""
 
 
 def _status(info: dict) -> str:
@@ -273,3 +273,31 @@ def new(name: str, kind: str, directory: Path) -> None:
                f"  hub plugins install -e {root}\n"
                f"  python -m pytest {root}\n"
                f"  hub plugins info {name}")
+
+
+@plugins.command("publish")
+@click.argument("path", type=click.Path(exists=True, file_okay=False, path_type=Path), default=Path("."))
+@click.option("--dist", "dist_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Where to write the wheel [default: PATH/dist].")
+@click.option("--pip", "requirement", metavar="REQUIREMENT",
+              help="What the entry tells pip to install: a URL where the wheel will be, or a requirement "
+                   "[default: PACKAGE==VERSION, as on PyPI].")
+@click.option("--json", "as_json", is_flag=True, help="Print only the entry, as JSON.")
+def publish(path: Path, dist_dir: Path | None, requirement: str | None, as_json: bool) -> None:
+    """Build PATH's wheel, run the plugin contract on it in a clean environment, and print its catalog entry.
+
+    Add the entry to your organisation's index (HUB_PLUGIN_INDEX), or submit it to ecohub's
+    plugins/index.json as CONTRIBUTING.md describes; upload the wheel where its 'pip' points.
+    """
+    import json
+
+    from hub.plugins.catalog import publish as publish_plugin
+
+    entry, wheel = publish_plugin(path, dist_dir or path / "dist", pip=requirement)
+    if as_json:
+        emit_json(entry)
+        return
+    click.echo(f"Built {wheel} (sha256 {entry['sha256']}); the plugin contract passes on it, installed in a clean "
+               "environment.\nCatalog entry, for your organisation's index (HUB_PLUGIN_INDEX) or a pull request to "
+               "ecohub's plugins/index.json (see CONTRIBUTING.md):\n")
+    click.echo(json.dumps(entry, indent=2))

@@ -1,4 +1,4 @@
-"""``hub pull-remote``: register a model from a Hugging Face-compatible hub, with its license and lineage."""
+"""``hub pull-remote``: register a model from a Hugging Face-compatible hub, with its record or its card."""
 
 from __future__ import annotations
 
@@ -18,7 +18,12 @@ from hub.output import emit_json
 @click.pass_context
 def pull_remote(ctx: click.Context, source: str, name: str, endpoint: str | None, token: str | None,
                 as_json: bool) -> None:
-    """Download REPO (at REVISION, default main) and register it as the next version of --as."""
+    """Download REPO (at REVISION, default main) and register it as the next version of --as.
+
+    A repository pushed from ecohub brings its record (.ecohub/): reports, metrics, datasets,
+    lineage and training configuration, each file checked against its digest. Its reports are
+    marked imported, with where they came from; the gate policy decides whether they count here.
+    """
     from hub.sharing.transfer import pull
 
     repo, _, revision = source.partition("@")
@@ -26,4 +31,5 @@ def pull_remote(ctx: click.Context, source: str, name: str, endpoint: str | None
     if as_json:
         emit_json(version.as_dict())
     else:
-        click.echo(f"Registered {version.ref} from {repo}, licensed {version.license}.")
+        imported = f", with {len(version.reports)} imported reports" if version.reports else ""
+        click.echo(f"Registered {version.ref} from {repo}, licensed {version.license}{imported}.")

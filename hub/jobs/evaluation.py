@@ -7,19 +7,20 @@ never has to remember to record those facts.
 
 from __future__ import annotations
 
-import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 from hub import __version__
-from hub.jobs.data import load_labelled, stratified_split
 from hub.errors import EvaluationError
+from hub.jobs.canonical import DECISION_THRESHOLD, judged_rows
+from hub.jobs.data import LabelledTable, held_out_split, load_labelled
+from hub.jobs.loading import loaded_version, predict, task_of
 from hub.plugins.manager import Plugins, Provided
 from hub.registry import Registry, ReportRecord, VersionRecord
-from hub.specs import EvaluationInput, EvaluatorSpec, ProgressCallback, no_progress
+from hub.registry.reports import ADDITIONAL
+from hub.specs import DatasetSpec, EvaluationInput, EvaluatorSpec, ProgressCallback, no_progress
 
 
 @dataclass(frozen=True)
@@ -30,8 +31,25 @@ class EvaluationResult:
     summary: str
 
 
+@dataclass(frozen=True)
+class EvaluationRows:
+    """The rows a version is judged on: on its training dataset its held-out split, else every row."""
 
-def _chosen_evaluators(plugins: Plugins, record: VersionRecord, names: Sequence[str] | None) -> list[Provided]:
+    dataset: str
+    spec: DatasetSpec
+    table: LabelledTable
+    X: Any
+    sensitive: list[str]
+    sensitive_frame: Any
+    scope: str
+    dataset_sha256: str = ""
+    held_out: bool = False
+    role: str = ADDITIONAL
+    overlap: Mapping[str, Any] = field(default_factory=dict)
+    bins: Mapping[str, list[float]] = field(default_factory=dict)
+
+
+def chosen_evaluators(plugins: Plugins, record: VersionRecord, names: Sequence[str] | None) -> list[Provided]:
     if names:
         chosen = [plugins.get("evaluators", name) for name in names]
         for provided in chosen:
@@ -50,64 +68,58 @@ def _chosen_evaluators(plugins: Plugins, record: VersionRecord, names: Sequence[
     return chosen
 
 
-def evaluate(
-    plugins: Plugins,
-    registry: Registry,
-    name: str,
-    version: int | None = None,
-    *,
-    dataset: str | None = None,
-    sensitive: Sequence[str] | None = None,
-    evaluators: Sequence[str] | None = None,
-    progress: ProgressCallback = no_progress,
-) -> list[EvaluationResult]:
-    """Run evaluators on a version and store each report with it.
-
-    On the dataset the version was trained on, the evaluation rows are exactly its held-out split
-    (re-drawn from the recorded seed); on any other dataset, every row.
-    """
-    record = registry.get_version(name, version)
-    dataset = dataset or record.config["dataset"]
+def evaluation_rows(plugins: Plugins, config: Mapping[str, Any], dataset: str | None = None,
+                    sensitive: Sequence[str] | None = None) -> EvaluationRows:
+    """The rows to judge a version with this training ``config`` on. On its training dataset they are
+    exactly its held-out split, re-drawn from the recorded seed; on any other dataset, every row."""
+    dataset = dataset or config["dataset"]
     data = plugins.get("datasets", dataset)
-    trainer = plugins.get("trainers", record.trainer)
-    chosen = _chosen_evaluators(plugins, record, evaluators)
     sensitive = list(sensitive or data.spec.sensitive_features)
-
-    progress(f"Loading {dataset}", 0.0)
     table = load_labelled(data.spec)
-    split = record.config["split"]
-    if dataset == record.config["dataset"]:
-        _, rows = stratified_split(table.y, split["test_size"], record.config["seed"])
+    dataset_sha256 = table.fingerprint()
+    if dataset == config["dataset"]:
+        split = config["split"]
+        _, rows = held_out_split(table.y, table.task, split["test_size"], config["seed"])
         table, scope = table.rows(rows), "held-out split of the training dataset"
     else:
         scope = "every row"
-    X = table.columns(record.config["features"], "a model feature")
-    sensitive_frame = table.columns(sensitive, "a sensitive feature")
+    return EvaluationRows(dataset=dataset, spec=data.spec, table=table,
+                          X=table.columns(config["features"], "a model feature"), sensitive=sensitive,
+                          sensitive_frame=table.columns(sensitive, "a sensitive feature"), scope=scope,
+                          dataset_sha256=dataset_sha256, held_out=dataset == config["dataset"])
 
-    progress(f"Loading {record.ref}", 0.1)
-    with tempfile.TemporaryDirectory(prefix="hub-eval-") as workdir:
-        registry.export_files(record.model, record.version, Path(workdir))
-        model = trainer.spec.load(Path(workdir))
-    y_score = model.predict_proba(X)[:, 1]
-    inputs = EvaluationInput(
-        model=model, model_type=record.model_type, framework=record.framework, dataset=data.spec,
-        X=X, y_true=table.y, y_pred=(y_score >= 0.5).astype("int64"), y_score=y_score,
-        sensitive=sensitive_frame, seed=record.config["seed"],
+
+def evaluation_input(model: Any, record: VersionRecord, rows: EvaluationRows) -> EvaluationInput:
+    """What every evaluator sees, shaped for the version's task."""
+    task, classes = task_of(record)
+    classes = classes or tuple(rows.table.classes)
+    if rows.table.classes and tuple(rows.table.classes) != classes:
+        raise EvaluationError(f"{record.ref} predicts the classes {list(classes)}, but '{rows.dataset}' has "
+                              f"{list(rows.table.classes)}.", "Evaluate it on a dataset with the same classes.")
+    predicted = predict(model, rows.X, task, classes)
+    return EvaluationInput(
+        model=model, model_type=record.model_type, framework=record.framework, dataset=rows.spec, X=rows.X,
+        y_true=rows.table.y, y_pred=predicted.y_pred, y_score=predicted.y_score, sensitive=rows.sensitive_frame,
+        seed=record.config["seed"], task=task, classes=classes,
     )
+
+
+def run_evaluators(plugins: Plugins, chosen: Sequence[Provided], inputs: EvaluationInput, rows: EvaluationRows,
+                   progress: ProgressCallback = no_progress) -> list[tuple[Provided, dict[str, Any]]]:
+    """Each evaluator's report on ``inputs``, with the provenance of the rows and the plugin."""
     provenance = {
-        "model": record.model,
-        "version": record.version,
-        "model_files": {f.path: f.sha256 for f in record.files},
-        "dataset": dataset,
-        "scope": scope,
-        "rows": int(len(table.y)),
-        "rows_sha256": table.fingerprint(),
-        "sensitive_features": sensitive,
-        "decision_threshold": 0.5,
+        "dataset": rows.dataset,
+        "scope": rows.scope,
+        "rows": int(len(rows.table.y)),
+        "rows_sha256": rows.table.fingerprint(),
+        "sensitive_features": rows.sensitive,
+        "bins": dict(rows.bins),
+        "decision_threshold": DECISION_THRESHOLD,
+        "role": rows.role,
+        "overlap": dict(rows.overlap),
         "ecohub": __version__,
     }
-
-    results = []
+    bodies = []
     for index, provided in enumerate(chosen):
         spec: EvaluatorSpec = provided.spec
         progress(f"Running {spec.name}", 0.2 + 0.8 * index / len(chosen))
@@ -121,12 +133,57 @@ def evaluate(
             "seconds": round(time.perf_counter() - started, 3),
             "created_at": datetime.now(timezone.utc).isoformat(),
         }
+        bodies.append((provided, body))
+    return bodies
+
+
+def store_reports(plugins: Plugins, registry: Registry, record: VersionRecord, dataset: str,
+                  bodies: Sequence[tuple[Provided, dict[str, Any]]]) -> list[EvaluationResult]:
+    """Attach reports to a registered version, naming it and its files in each report's provenance."""
+    results = []
+    for provided, body in bodies:
+        body["provenance"] = {"model": record.model, "version": record.version,
+                              "model_files": {f.path: f.sha256 for f in record.files}, **body["provenance"]}
+        judged = body["provenance"]
         report = registry.add_report(
-            record.model, record.version, evaluator=spec.name, kind=spec.kind,
-            plugin=provided.plugin, dataset=dataset, body=body,
+            record.model, record.version, evaluator=provided.spec.name, kind=provided.spec.kind,
+            plugin=provided.plugin, dataset=dataset, body=body, role=judged["role"],
+            rows_sha256=judged["rows_sha256"], sensitive=judged["sensitive_features"],
+            params={"bins": judged["bins"], "decision_threshold": judged["decision_threshold"]},
         )
-        results.append(EvaluationResult(spec.name, report, body, spec.summarize(body)))
+        results.append(EvaluationResult(provided.spec.name, report, body, provided.spec.summarize(body)))
     plugins.notify("hub_after_evaluation", version=registry.get_version(record.model, record.version),
                    reports={result.evaluator: result.body for result in results})
+    return results
+
+
+def evaluate(
+    plugins: Plugins,
+    registry: Registry,
+    name: str,
+    version: int | None = None,
+    *,
+    dataset: str | None = None,
+    sensitive: Sequence[str] | None = None,
+    evaluators: Sequence[str] | None = None,
+    bins: Mapping[str, list[float]] | None = None,
+    progress: ProgressCallback = no_progress,
+) -> list[EvaluationResult]:
+    """Run evaluators on a version and store each report with it.
+
+    On the dataset the version was trained on, the evaluation rows are exactly its held-out split
+    (re-drawn from the recorded seed); on any other dataset, every row. ``bins`` override the
+    dataset's declared bins of sensitive columns (``{"age": [25, 60]}``). The reports of the
+    version's declared evaluation are canonical; any other run is stored beside them
+    (:mod:`hub.jobs.canonical`).
+    """
+    record = registry.get_version(name, version)
+    chosen = chosen_evaluators(plugins, record, evaluators)
+    progress(f"Loading {dataset or record.config['dataset']}", 0.0)
+    rows = judged_rows(plugins, record, evaluation_rows(plugins, record.config, dataset, sensitive), bins)
+    progress(f"Loading {record.ref}", 0.1)
+    with loaded_version(plugins, registry, record) as loaded:
+        bodies = run_evaluators(plugins, chosen, evaluation_input(loaded.model, record, rows), rows, progress)
+    results = store_reports(plugins, registry, record, rows.dataset, bodies)
     progress("Reports stored", 1.0)
     return results

@@ -8,6 +8,9 @@ the distribution the index lists only if its sha256 is the one the index lists.
 ``python -m hub.plugins.catalog plugins/ecohub-*`` rebuilds the shipped index: it builds each
 plugin's wheel reproducibly (see :func:`build_wheel`) into ``plugins/dist/``, hashes it, and loads
 the wheel in a fresh interpreter to record the hooks it implements and the names it provides.
+``hub plugins publish`` (:func:`publish`) does the same for one plugin author's package, and
+also checks the wheel ships every file of the package and passes the plugin contract installed in
+a clean environment, before printing the entry to add to an index.
 """
 
 from __future__ import annotations
@@ -191,6 +194,131 @@ def describe_wheel(wheel: Path) -> dict:
         homepage=urls.get("Homepage", meta.get("Home-page") or ""), license=meta.get("License-Expression") or "",
         plugin_api=plugin["plugin_api"], verified=True,
     ))
+
+
+CONTRACT_TEST = """
+import importlib
+import os
+
+from hub.testing import PluginContract
+
+under_test = importlib.import_module({module!r})
+WHEEL_SITE = os.path.realpath({site!r})
+assert os.path.realpath(under_test.__file__).startswith(WHEEL_SITE), (
+    f"{module} was imported from {{under_test.__file__}}, not from the wheel installed in {{WHEEL_SITE}}")
+
+
+class TestContract(PluginContract):
+    plugin = under_test
+    name = {name!r}
+"""
+
+
+def publish(source: Path, dist_dir: Path, *, pip: str | None = None) -> tuple[dict, Path]:
+    """Build a plugin's wheel, check it ships every file of its package and passes the plugin
+    contract installed in a clean environment; return its index entry and the wheel.
+
+    The checks run on the wheel, not the source folder: an editable install reads the folder, so a
+    data file the wheel leaves out goes unnoticed until someone installs the published plugin.
+    ``pip`` is what the entry tells pip to install (default ``package==version``, as after an upload
+    to PyPI); the entry is unverified until an index's maintainers review the release.
+    """
+    source = Path(source).resolve()
+    if not (source / "pyproject.toml").is_file():
+        raise PluginIndexError(f"{source} has no pyproject.toml, so it is not a plugin package.",
+                               "Name the folder 'hub plugins new' created, or one like it.")
+    try:
+        wheel = build_wheel(source, Path(dist_dir))
+    except subprocess.CalledProcessError as error:
+        raise PluginIndexError(f"The wheel of {source.name} does not build:\n{_tail(error.stderr)}",
+                               "Fix pyproject.toml until 'pip wheel --no-deps --no-build-isolation .' succeeds.") \
+            from None
+    entry = describe_wheel(wheel)
+    if not entry["license"]:
+        raise PluginIndexError(f"{source.name} states no license, so nobody may safely install it from a catalog.",
+                               'Add license = "SPDX-ID" (such as "Apache-2.0") under [project] in pyproject.toml.')
+    modules = _entry_point_modules(wheel)
+    left_out = _left_out(source, wheel, modules)
+    if left_out:
+        raise PluginIndexError(
+            f"The wheel {wheel.name} leaves out files of the package: {', '.join(left_out[:10])}.",
+            "List them under [tool.setuptools.package-data] in pyproject.toml (for example "
+            f"{modules[0].split('.')[0]} = [\"data/*\"]), then publish again.")
+    check_contract(wheel, modules[0], entry["name"])
+    return {**entry, "pip": pip or f"{entry['package']}=={entry['version']}", "verified": False}, wheel
+
+
+def _tail(text: bytes | str | None, lines: int = 20) -> str:
+    text = text.decode(errors="replace") if isinstance(text, bytes) else (text or "")
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _entry_point_modules(wheel: Path) -> list[str]:
+    """The modules a wheel's ``ecohub`` entry points name."""
+    from configparser import ConfigParser
+
+    with zipfile.ZipFile(wheel) as archive:
+        name = next((item for item in archive.namelist() if item.endswith(".dist-info/entry_points.txt")), None)
+        text = archive.read(name).decode() if name else ""
+    parser = ConfigParser(delimiters=("=",))
+    parser.optionxform = str
+    parser.read_string(text)
+    if not parser.has_section("ecohub"):
+        raise PluginIndexError(f"{wheel.name} declares no entry point in the 'ecohub' group, so ecohub never loads it.",
+                               "Add [project.entry-points.ecohub] NAME = \"your_module\" to pyproject.toml.")
+    return [value.strip().split(":")[0] for _, value in parser.items("ecohub")]
+
+
+def _left_out(source: Path, wheel: Path, modules: list[str]) -> list[str]:
+    """Files of the entry points' packages in the source folder (``src/`` layout too) that the wheel lacks."""
+    with zipfile.ZipFile(wheel) as archive:
+        shipped = set(archive.namelist())
+    missing = []
+    for top in sorted({module.split(".")[0] for module in modules}):
+        folder = next((base / top for base in (source, source / "src") if (base / top).is_dir()), None)
+        if folder is None:
+            continue
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                name = path.relative_to(folder.parent).as_posix()
+                if name not in shipped:
+                    missing.append(name)
+    return missing
+
+
+def check_contract(wheel: Path, module: str, name: str) -> None:
+    """Run :class:`hub.testing.PluginContract` on ``wheel`` installed alone in a fresh virtualenv.
+
+    The environment sees ecohub and the plugins installed beside it (the contract trains with
+    them), through a ``.pth`` line, but the plugin under test only as the wheel installed there:
+    the test refuses to run if the module was imported from anywhere else, such as an editable
+    install of its source folder.
+    """
+    import sysconfig
+
+    with tempfile.TemporaryDirectory(prefix="hub-publish-") as workdir:
+        root = Path(workdir)
+        subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(root / "venv")], check=True,
+                       capture_output=True)
+        python = str(root / "venv" / "bin" / "python")
+        site = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                              check=True, capture_output=True, text=True).stdout.strip()
+        Path(site, "ecohub-host.pth").write_text(
+            f"import site; site.addsitedir({sysconfig.get_paths()['purelib']!r})\n")
+        env = {**os.environ, "PIP_NO_INDEX": "1", "PYTHONPATH": "", "HUB_CONFIG_DIR": str(root / "config")}
+        installed = subprocess.run([sys.executable, "-m", "pip", "--python", python, "install", "--quiet",
+                                    "--no-deps", "--no-index", str(wheel)], capture_output=True, text=True, env=env)
+        if installed.returncode != 0:
+            raise PluginIndexError(f"{wheel.name} does not install:\n{_tail(installed.stderr)}")
+        test = root / "tests" / "test_published_contract.py"
+        test.parent.mkdir()
+        test.write_text(CONTRACT_TEST.format(module=module, site=site, name=name))
+        result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--rootdir", str(root),
+                                 str(test)], capture_output=True, text=True, env=env, cwd=root)
+    if result.returncode != 0:
+        raise PluginIndexError(f"The plugin contract fails on the built wheel {wheel.name}:\n{_tail(result.stdout)}",
+                               "Run 'python -m pytest' in the package with the wheel installed, fix what fails, "
+                               "then publish again.")
 
 
 def build_index(sources: list[Path], out: Path) -> dict:

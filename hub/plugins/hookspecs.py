@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 import pluggy
 
 from hub.specs import (
+    BaseModelSpec,
     CommandSpec,
     DashboardPageSpec,
     DatasetSpec,
@@ -118,6 +119,31 @@ def hub_evaluators() -> list[EvaluatorSpec]:
                                   description="Share of rows predicted positive",
                                   evaluate=evaluate,
                                   summarize=lambda r: f"positive rate {r['positive_rate']:.1%}")]
+    """
+
+
+@hookspec
+def hub_base_models() -> list[BaseModelSpec]:
+    """Return pretrained models this plugin ships, which ecohub can register as bases to adapt.
+
+    ``files()`` is called only when the model is registered (``hub demo`` registers the bases it
+    uses once), and must return a folder already on this machine: nothing is downloaded.
+
+    Example::
+
+        from hub import hookimpl
+        from hub.specs import BaseModelSpec
+
+        def files():
+            from pathlib import Path
+            import tiny_bert_package  # a package that ships the weights
+            return Path(tiny_bert_package.__file__).parent / "model"
+
+        @hookimpl
+        def hub_base_models():
+            return [BaseModelSpec(name="acme/tiny-bert", description="A 4-layer BERT encoder",
+                                  license="apache-2.0", source="hf:acme/tiny-bert@0123abc",
+                                  files=files, framework="transformers")]
     """
 
 

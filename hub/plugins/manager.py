@@ -29,6 +29,7 @@ from hub.plugins.isolation import PluginTimeout, call_with_deadline
 from hub.errors import PluginError, UnknownNameError
 from hub.plugins.selection import Selection
 from hub.specs import (
+    BaseModelSpec,
     CommandSpec,
     DashboardPageSpec,
     DatasetSpec,
@@ -72,6 +73,7 @@ PROVISIONS = {
     "trainers": Provision("hub_trainers", TrainerSpec, "trainer"),
     "evaluators": Provision("hub_evaluators", EvaluatorSpec, "evaluator"),
     "derivers": Provision("hub_derivers", DeriverSpec, "deriver"),
+    "base_models": Provision("hub_base_models", BaseModelSpec, "base model"),
     "commands": Provision("hub_commands", CommandSpec, "command", reserved=_builtin_commands),
     "dashboard_pages": Provision("hub_dashboard_pages", DashboardPageSpec, "dashboard page"),
     "publish_checks": Provision("hub_publish_checks", PublishCheckSpec, "publish check"),

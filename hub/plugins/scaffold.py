@@ -2,7 +2,10 @@
 
 The files are ``string.Template`` texts (``$name``), one set shared by every kind plus the module
 and test that differ by kind. The generated test runs :class:`hub.testing.PluginContract`, the
-same checks ecohub's own plugins pass.
+same checks ecohub's own plugins pass, and builds the wheel to check it ships every file of the
+package: an editable install reads files from the source folder, so a data file left out of the
+wheel goes unnoticed until someone installs the published plugin. Files under ``MODULE/data/``
+ship through ``package-data``; the dataset example keeps its rows there.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ API_RANGE = f">={PLUGIN_API_VERSION.split('.')[0]},<{int(PLUGIN_API_VERSION.spli
 
 PYPROJECT = """\
 [build-system]
-requires = ["setuptools>=68"]
+requires = ["setuptools>=77"]
 build-backend = "setuptools.build_meta"
 
 [project]
@@ -27,17 +30,21 @@ name = "$package"
 version = "0.1.0"
 description = "$description"
 readme = "README.md"
+license = "Apache-2.0"
 requires-python = ">=3.10"
 dependencies = [$dependencies]
 
 [project.optional-dependencies]
-test = ["pytest>=8"]
+test = ["pytest>=8", "build>=1"]
 
 [project.entry-points.ecohub]
 $name = "$module"
 
 [tool.setuptools]
 packages = ["$module"]
+
+[tool.setuptools.package-data]
+$module = ["data/*"]
 """
 
 README = """\
@@ -53,7 +60,12 @@ python -m pytest              # the plugin contract tests and your own
 
 `$module/__init__.py` holds the hook implementation. Import heavy libraries inside the functions
 that use them, never at module level: `hub --help` and `hub plugins list` import this module.
-Publish with `python -m build` and `twine upload dist/*`.
+Files under `$module/data/` ship in the wheel (`package-data` in `pyproject.toml`); the tests
+build the wheel and fail if any file of the package is left out of it.
+
+Publish with `hub plugins publish .`: it builds the wheel, runs the plugin contract on the wheel
+installed in a clean environment, and prints the catalog entry to add to your organisation's
+index or to submit to ecohub's (see ecohub's CONTRIBUTING.md). Then `twine upload dist/*`.
 """
 
 HEADER = '''\
@@ -70,16 +82,13 @@ HUB_PLUGIN_API = "$api"
 
 
 def load():
-    """The whole table; replace these generated rows with your data (read it from a file beside this one)."""
+    """The whole table, from data/rows.csv inside the package: replace that file with your data."""
+    from importlib.resources import files
+
     import pandas as pd
 
-    rows = []
-    for i in range(120):
-        income = 20 + (i * 37) % 80
-        sex = "female" if i % 2 else "male"
-        approved = "yes" if income + (i % 7) * 3 > 60 else "no"
-        rows.append({"income": income, "years_employed": i % 15, "sex": sex, "approved": approved})
-    return pd.DataFrame(rows)
+    with files(__name__).joinpath("data").joinpath("rows.csv").open(encoding="utf-8") as rows:
+        return pd.read_csv(rows)
 
 
 @hookimpl
@@ -243,16 +252,52 @@ def test_summary_reads_the_report():
 }
 
 TEST_HEADER = '''\
-"""The plugin contract (hub.testing) and this plugin's own tests."""
+"""The plugin contract (hub.testing), the wheel's contents, and this plugin's own tests."""
+
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
 
 import $module
 from hub.testing import PluginContract
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 class TestContract(PluginContract):
     plugin = $module
     name = "$name"
+
+
+def test_the_wheel_ships_every_file_of_the_package(tmp_path):
+    """An editable install reads this folder, so only a built wheel shows what users will get."""
+    source = tmp_path / "source"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns("build", "dist", "*.egg-info", "__pycache__",
+                                                                ".pytest_cache"))
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(tmp_path / "dist"),
+                    str(source)], check=True, capture_output=True)
+    (wheel,) = (tmp_path / "dist").glob("*.whl")
+    package = ROOT / "$module"
+    files = {path.relative_to(ROOT).as_posix() for path in package.rglob("*")
+             if path.is_file() and "__pycache__" not in path.parts}
+    left_out = files - set(zipfile.ZipFile(wheel).namelist())
+    assert not left_out, f"add these to [tool.setuptools.package-data] in pyproject.toml: {sorted(left_out)}"
 '''
+
+def _example_rows() -> str:
+    """Generated loan decisions, as the CSV file the dataset example ships."""
+    lines = ["income,years_employed,sex,approved"]
+    for i in range(120):
+        income = 20 + (i * 37) % 80
+        approved = "yes" if income + (i % 7) * 3 > 60 else "no"
+        lines.append(f"{income},{i % 15},{'female' if i % 2 else 'male'},{approved}")
+    return "\n".join(lines) + "\n"
+
+
+DATA = {"dataset": {"rows.csv": _example_rows()}}
+"""Files each kind ships under ``MODULE/data/``, which ``package-data`` puts in the wheel."""
 
 DEPENDENCIES = {
     "dataset": ["ecohub", "pandas>=2"],
@@ -288,6 +333,7 @@ def create(name: str, kind: str, directory: Path) -> Path:
         "pyproject.toml": PYPROJECT,
         "README.md": README,
         f"{module}/__init__.py": HEADER + MODULES[kind],
+        **{f"{module}/data/{name}": text for name, text in DATA.get(kind, {}).items()},
         f"tests/test_{module}.py": TEST_HEADER + "\n" + OWN_TESTS[kind],
     }
     for relative, text in files.items():

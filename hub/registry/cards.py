@@ -5,20 +5,23 @@ facts the registry holds about an immutable version: they are written from the r
 time, and an edit that changes them is refused, since changing them means registering a new
 version. Every other key, and the text, belong to the people editing the card and are kept as
 they wrote them. The text between the ``ecohub:registry`` markers is the registry's summary
-(the license and why, lineage, use restrictions, files, pickle warnings, metrics), written afresh
-each time the card is shown, so restrictions a parent imposes cannot be edited away.
+(the license and why, lineage, use restrictions, files, pickle warnings, metrics, the verdicts
+of the canonical fairness report), written afresh each time the card is shown, so restrictions a
+parent imposes, and fairness verdicts, cannot be edited away.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Mapping
 
 from hub.registry import card_yaml, licenses
 from hub.errors import HubError
 from hub.registry.lineage import DATASET
 from hub.registry.policy import FAIL, WARN, Check
-from hub.registry.records import VersionRecord
+from hub.registry.records import ReportRecord, VersionRecord
 
+Fairness = tuple[ReportRecord, Mapping[str, Any]]
+"""A version's canonical fairness report and its body, for the card's fairness section."""
 BEGIN, END = "<!-- ecohub:registry -->", "<!-- /ecohub:registry -->"
 OWNED = ("license", "license_name", "license_link", "base_model", "base_model_relation", "datasets", "metrics",
          "model-index", "tags", "pipeline_tag", "library_name", "ecohub")
@@ -73,7 +76,7 @@ def owned_metadata(version: VersionRecord, check: Check) -> dict[str, Any]:
     return meta
 
 
-def summary(version: VersionRecord, check: Check) -> str:
+def summary(version: VersionRecord, check: Check, fairness: Fairness | None = None) -> str:
     """The registry's part of the card text, between the markers."""
     lines = ["## License", "",
              f"**{version.license}** ({licenses.describe(version.license)}), declared as "
@@ -101,7 +104,62 @@ def summary(version: VersionRecord, check: Check) -> str:
         lines += ["", "## Metrics", "", "| split | metric | value |", "|---|---|---:|"]
         lines += [f"| {split} | {key} | {value:.4f} |" for split, values in sorted(version.metrics.items())
                   for key, value in sorted(values.items())]
+    if "deltas" in version.config:
+        lines += ["", *_deltas(version.config)]
+    if fairness is not None:
+        lines += ["", *fairness_section(version, *fairness)]
     return "\n".join(lines)
+
+
+def fairness_section(version: VersionRecord, report: ReportRecord, body: Mapping[str, Any]) -> list[str]:
+    """The verdict of each fairness rule per sensitive column, from the canonical fairness report.
+
+    Only the version's declared evaluation is shown, so the card says what its gates read;
+    re-running an evaluation on other columns or rows never changes it.
+    """
+    provenance = body.get("provenance") or {}
+    bins = "; ".join(f"{column} at {', '.join(f'{edge:g}' for edge in edges)}"
+                     for column, edges in (provenance.get("bins") or {}).items())
+    lines = ["## Fairness", "",
+             f"From the canonical `{report.evaluator}` report (#{report.id}): the held-out split of "
+             f"{report.dataset} ({provenance.get('rows', '?')} rows), every declared sensitive column "
+             f"({', '.join(report.sensitive) or 'none'})" + (f", grouped by the declared bins ({bins})" if bins else "")
+             + ". A rule passes when its whole 95% interval meets the threshold, fails when the whole "
+             "interval misses it, and is inconclusive otherwise.", "",
+             "| column | rule | value | 95% interval | verdict |", "|---|---|---:|---|---|"]
+    readings = []
+    for feature in body.get("features") or []:
+        for verdict in feature.get("verdicts") or []:
+            low, high = verdict.get("low"), verdict.get("high")
+            interval = "n/a" if low is None or high is None else f"{low:.2f} to {high:.2f}"
+            value = "n/a" if verdict.get("value") is None else f"{verdict['value']:.2f}"
+            lines.append(f"| {feature.get('feature')} | {verdict.get('rule')} ({verdict.get('op')} "
+                         f"{verdict.get('threshold')}) | {value} | {interval} | **{verdict.get('verdict')}** |")
+            readings.append(f"- {feature.get('feature')}: {verdict.get('reading', '')}")
+    warnings = [f"- {warning}" for warning in body.get("warnings") or []]
+    return lines + (["", *readings] if readings else []) + (["", "### Caveats", "", *warnings] if warnings else [])
+
+
+def _deltas(config: dict[str, Any]) -> list[str]:
+    """How a derived version compares with its parent, measured alike on the parent's held-out rows."""
+    derived, deltas = config.get("derived", {}), config["deltas"]
+    size, latency = deltas["size_bytes"], deltas["latency_ms_per_row"]
+
+    def number(value: Any) -> str:
+        return "n/a" if value is None else f"{value:,.4f}" if isinstance(value, float) else f"{value:,}"
+
+    lines = ["## Compared with its parent", "",
+             f"{derived.get('relation', 'derived')} from `{derived.get('from', '?')}` by "
+             f"`{derived.get('deriver', '?')}`, judged on the parent's {deltas['rows']} held-out rows.", "",
+             "| measure | parent | derived | change |", "|---|---:|---:|---:|",
+             f"| size (bytes) | {number(size['parent'])} | {number(size['derived'])} | × {number(size['ratio'])} |",
+             f"| latency (ms per row) | {number(latency['parent'])} | {number(latency['derived'])} | "
+             f"× {number(latency['ratio'])} |"]
+    lines += [f"| {key} | {number(v['parent'])} | {number(v['derived'])} | {v['delta']:+.4f} |"
+              for key, v in deltas["metrics"].items()]
+    lines += [f"| {evaluator}: {key} | {number(v['parent'])} | {number(v['derived'])} | {v['delta']:+.4f} |"
+              for evaluator, numbers in deltas["reports"].items() for key, v in numbers.items()]
+    return lines
 
 
 def default_body(version: VersionRecord, description: str) -> str:
@@ -109,11 +167,13 @@ def default_body(version: VersionRecord, description: str) -> str:
     return f"# {version.model} v{version.version}\n\n{about}{BEGIN}\n{END}\n"
 
 
-def render(version: VersionRecord, check: Check, metadata: dict[str, Any], body: str) -> str:
-    """The card: owned keys from the registry, then the editors' keys; the body with a fresh summary."""
+def render(version: VersionRecord, check: Check, metadata: dict[str, Any], body: str,
+           fairness: Fairness | None = None) -> str:
+    """The card: owned keys from the registry, then the editors' keys; the body with a fresh summary
+    (with the canonical fairness report and its body as ``fairness``, when the version has one)."""
     owned = owned_metadata(version, check)
     front = {**owned, **{key: value for key, value in metadata.items() if key not in owned}}
-    block = f"{BEGIN}\n{summary(version, check)}\n{END}"
+    block = f"{BEGIN}\n{summary(version, check, fairness)}\n{END}"
     before, found, rest = body.partition(BEGIN)
     text = before + block + rest.partition(END)[2] if found else body.rstrip("\n") + "\n\n" + block + "\n"
     return "---\n" + card_yaml.dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + text.lstrip("\n")
@@ -136,7 +196,8 @@ def parse(text: str) -> tuple[dict[str, Any], str]:
     return meta, body.lstrip("\n")
 
 
-def accept_edit(version: VersionRecord, check: Check, text: str) -> tuple[dict[str, Any], str]:
+def accept_edit(version: VersionRecord, check: Check, text: str,
+                fairness: Fairness | None = None) -> tuple[dict[str, Any], str]:
     """What to store from an edited card: the editors' keys and the body, with the summary left out."""
     meta, body = parse(text)
     owned = card_yaml.load(card_yaml.dump(owned_metadata(version, check), sort_keys=False))
@@ -149,7 +210,7 @@ def accept_edit(version: VersionRecord, check: Check, text: str) -> tuple[dict[s
     before, found, rest = body.partition(BEGIN)
     if found:
         inside, closed, after = rest.partition(END)
-        if not closed or inside.strip("\n") != summary(version, check).strip("\n"):
+        if not closed or inside.strip("\n") != summary(version, check, fairness).strip("\n"):
             raise HubError(
                 "The text between the ecohub:registry markers is written by the registry and cannot be edited.",
                 "Edit outside the markers; the registry rewrites what is between them.",

@@ -23,7 +23,7 @@ from hub.registry import naming
 from hub.registry.records import Edge
 from hub.registry.tables import LineageEdge, Model, ModelVersion
 
-MODEL_RELATIONS = ("finetune", "adapter", "quantized", "distilled", "merged", "mitigated")
+MODEL_RELATIONS = ("finetune", "adapter", "quantized", "distilled", "pruned", "merged", "mitigated")
 DATASET_RELATION = "trained_on"
 RELATIONS = (*MODEL_RELATIONS, DATASET_RELATION)
 MODEL, DATASET = "model", "dataset"

@@ -90,7 +90,8 @@ def aliases_of_models(connection: Connection, model_ids: Iterable[int]) -> dict[
 
 def to_report(row: Row) -> ReportRecord:
     return ReportRecord(id=row.id, evaluator=row.evaluator, kind=row.kind, plugin=row.plugin, dataset=row.dataset,
-                        sha256=row.sha256, size=row.size, created_at=row.created_at)
+                        sha256=row.sha256, size=row.size, created_at=row.created_at, key=row.key, role=row.role,
+                        rows_sha256=row.rows_sha256, sensitive=list(row.sensitive), params=dict(row.params))
 
 
 def to_version(values: Mapping[str, Any], attached: list[ReportRecord]) -> VersionRecord:

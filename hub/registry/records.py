@@ -71,6 +71,11 @@ class Edge(Record):
 
 @dataclass(frozen=True)
 class ReportRecord(Record):
+    """A stored report and what it judged. ``role`` is ``canonical`` for the version's declared
+    evaluation (the only one a verdict reads), ``additional`` for any other evaluation,
+    ``overlap`` when its rows include rows the version was trained on, ``legacy`` when it was
+    stored before reports were keyed. ``key`` is the same for every run of the same evaluation."""
+
     id: int
     evaluator: str
     kind: str
@@ -79,6 +84,11 @@ class ReportRecord(Record):
     sha256: str
     size: int
     created_at: datetime
+    key: str = ""
+    role: str = "legacy"
+    rows_sha256: str = ""
+    sensitive: list[str] = dataclasses.field(default_factory=list)
+    params: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -204,20 +204,18 @@ class Registry:
 
     def set_alias(self, name: str, alias: str, version: int | None = None, *, justification: str | None = None,
                   actor: str | None = None) -> VersionRecord:
-        """Point ``name@alias`` at a version (the latest when None), after the license policy, the
-        gate policy (:mod:`hub.registry.gates`) and the publish checks.
+        """Point ``name@alias`` at a version (the latest when None), after the license policy and publish checks.
 
-        Any failed check or failing or inconclusive gate blocks the move, and so does a protected
-        alias (``production``) moved by someone who is not an admin, unless a ``justification`` is
-        given; the audit log records it with everything it overrode.
+        Any failed check blocks the move, and so does a protected alias (``production``) moved by
+        someone who is not an admin, unless a ``justification`` is given; the audit log records it
+        with everything it overrode.
         """
         naming.validate_alias(alias)
         record = self.get_version(name, version)
         actor = audit.current_actor(actor)
         target = f"{record.model}@{alias}"
         license_failures = self.check_license(record.ref).failures
-        problems = [f"license policy: {failure}" for failure in license_failures] + self.gate_problems(
-            record, "alias", alias) + [
+        problems = [f"license policy: {failure}" for failure in license_failures] + [
             f"{result.check}: {result.reason}"
             for result in self.hooks.publish_checks(record, "alias", alias) if not result.passed
         ]
@@ -260,7 +258,7 @@ class Registry:
     def edit_card(self, ref: str, text: str, *, actor: str | None = None) -> str:
         """Keep a person's edits to a version's model card; returns the card as it now reads."""
         record = self.resolve(ref)
-        metadata, body = cards.accept_edit(record, self.check_license(record.ref), text)
+        metadata, body = cards.accept_edit(record, self.check_license(record.ref), text, self.card_fairness(record))
         actor = audit.current_actor(actor)
         with schema.writing(self.engine) as connection:
             version_id = self._find(connection, VersionRef(record.model, record.version))[0]
@@ -336,7 +334,12 @@ class Registry:
             description = connection.execute(select(models.c.description).where(
                 models.c.namespace == namespace, models.c.name == short)).scalar_one()
         metadata, body = (edited.metadata, edited.body) if edited else ({}, cards.default_body(record, description))
-        return cards.render(record, self.check_license(record.ref), metadata, body)
+        return cards.render(record, self.check_license(record.ref), metadata, body, self.card_fairness(record))
+
+    def card_fairness(self, version: VersionRecord) -> cards.Fairness | None:
+        """The canonical fairness report and its body, which the card's fairness section shows."""
+        report = next((r for r in self.canonical_reports(version).values() if r.kind == "fairness"), None)
+        return None if report is None else (report, self.read_report(report))
 
     def audit_log(self, target: str | None = None, *, limit: int = 100) -> list[AuditRecord]:
         """The newest events first; ``target`` narrows to a model (its versions and aliases) or one version."""
@@ -372,7 +375,13 @@ class Registry:
         Gates, ``hub review``, the model card and the dashboard's headline all read these, so a
         report on other rows or other columns can never change a verdict.
         """
-        return reports_.canonical(version.reports)
+        _, policy_ = self.gate_policy(version.model)
+        accepted: frozenset[str] = frozenset()
+        if policy_.get("imported") == gates.ACCEPT_IMPORTED:
+            # Written by hub.sharing.restore: each imported report's digest and its role where it came from.
+            imported = (version.config.get("imported") or {}).get("reports") or []
+            accepted = frozenset(entry.get("sha256") for entry in imported if entry.get("role") == reports_.CANONICAL)
+        return reports_.canonical(version.reports, accepted)
 
     # -- gates -----------------------------------------------------------------------------
 
@@ -405,14 +414,10 @@ class Registry:
             return "*", rows[""]
         return "default", gates.DEFAULT
 
-    def gate_problems(self, version: VersionRecord, action: str, target: str) -> list[str]:
-        """What the gates hold against ``action``, one phrase per failing or inconclusive requirement."""
-        return [f"gate {result.gate}: {result.requirement} {result.status} ({result.detail})"
-                for result in self.gate(version, action, target) if result.status != gates.PASS]
-
     def gate(self, version: VersionRecord, action: str, target: str) -> list[gates.GateResult]:
         """Judge ``version`` against every gate of its policy that applies to ``action`` ("alias"
-        or "push") on ``target``, from its canonical reports only."""
+        or "push") on ``target``, from its canonical reports only. Publish checks (ecohub-review's
+        ``production-review``) call this and block on what is not a pass."""
         _, policy_ = self.gate_policy(version.model)
         by_kind = {report.kind: (report, functools.partial(self.read_report, report))
                    for report in self.canonical_reports(version).values()}

@@ -7,7 +7,7 @@ gives a whole version. The tables after it index that manifest for what needs a 
 point at blobs (whose reference counts say what the store must keep), tags and license keys are
 searched, and lineage edges are walked up and down. The index tables repeat the version's model,
 so a search can first narrow to the models a filter names before checking their versions.
-Aliases, reports, edited cards and the audit log are what changes after registration.
+Aliases, reports, edited cards, gate policies and the audit log are what changes after registration.
 ``model.version_count`` is the counter that allocates version numbers atomically, and is
 therefore also the latest version's number.
 
@@ -173,6 +173,12 @@ class Alias(SQLModel, table=True):
 
 
 class Report(SQLModel, table=True):
+    """A stored report, keyed by what it judged: ``key`` hashes the evaluator, dataset, row
+    fingerprint, sensitive columns and parameters, so reports of different evaluations sit side by
+    side. ``role`` says which one may decide a verdict: ``canonical`` (the version's declared
+    evaluation), ``additional``, ``overlap`` (its rows include training rows) or ``legacy``
+    (stored before reports were keyed)."""
+
     __tablename__ = "report"
 
     id: Optional[int] = Field(default=None, primary_key=True)
@@ -184,6 +190,23 @@ class Report(SQLModel, table=True):
     sha256: str = Field(sa_column=Column(String(64), ForeignKey("blob.sha256"), nullable=False))
     size: int
     created_at: datetime = Field(sa_column=_moment())
+    key: str = Field(sa_column=Column(String(64), nullable=False, server_default=""))
+    role: str = Field(sa_column=Column(String(16), nullable=False, server_default="legacy"))
+    rows_sha256: str = Field(sa_column=Column(String(64), nullable=False, server_default=""))
+    sensitive: list[str] = Field(sa_column=Column(JSON, nullable=False, server_default="[]"))
+    params: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False, server_default="{}"))
+
+
+class GatePolicy(SQLModel, table=True):
+    """The gate policy of the whole registry (``scope`` empty) or of one namespace: what a version
+    needs before it may take an alias or be pushed (:mod:`hub.registry.gates`)."""
+
+    __tablename__ = "gate_policy"
+
+    scope: str = Field(sa_column=Column(String(100), primary_key=True))
+    document: dict[str, Any] = Field(sa_column=_json())
+    updated_at: datetime = Field(sa_column=_moment())
+    updated_by: str
 
 
 class VersionCard(SQLModel, table=True):

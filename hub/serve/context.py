@@ -16,7 +16,7 @@ from hub.access.policy import Access, Caller
 from hub.errors import HubError, UnknownNameError
 from hub.registry import VersionRecord
 from hub.serve.errors import HubHTTPError, repo_not_found, revision_not_found, unauthorized
-from hub.sharing import export
+from hub.sharing import record
 from hub.sharing.gitids import empty_commit_id, is_commit_id
 
 MAIN = "main"
@@ -148,8 +148,12 @@ class Served:
         return self.version(name, number)
 
     def card(self, version: VersionRecord) -> dict:
-        """The card metadata a version shows, with the registry's license and lineage."""
-        return export.card_metadata(self.registry, version)
+        """The card metadata a version shows, with the registry's license, lineage and verdicts."""
+        return record.card_metadata(self.registry, version)
+
+    def shown(self, version: VersionRecord | None) -> tuple[list, dict[str, bytes]]:
+        """A version's files as served, its record (card, ``.ecohub/``) built afresh, and that record's bytes."""
+        return record.served(self.registry, version) if version is not None else ([], {})
 
     def versions(self, latest: VersionRecord | None) -> list[VersionRecord]:
         if latest is None:

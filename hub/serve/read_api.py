@@ -19,6 +19,7 @@ from hub.serve import blobs, routing
 from hub.serve.auth import caller, served
 from hub.serve.errors import HubHTTPError, entry_not_found, unauthorized
 from hub.sharing.gitids import etag, git_id, is_lfs, lfs_pointer
+from hub.sharing.record import is_record_path
 
 router = routing.router(include_in_schema=False)
 PAGE = 1000
@@ -85,7 +86,7 @@ def model_info(hub, name: str, version, *, full: bool = True, blobs_wanted: bool
                     ecohub={"version": version.version, "license": version.license})
     if full:
         info["cardData"] = metadata
-        info["siblings"] = [_sibling(file, blobs_wanted) for file in (version.files if version else [])]
+        info["siblings"] = [_sibling(file, blobs_wanted) for file in hub.shown(version)[0]]
     return info
 
 
@@ -153,7 +154,7 @@ def _directories(paths: list[str]) -> set[str]:
 def tree_entries(hub, name: str, version, prefix: str, recursive: bool) -> list[dict]:
     commit = hub.commit(name, version)
     prefix = prefix.strip("/")
-    files = list(version.files) if version is not None else []
+    files = hub.shown(version)[0]
     directories = _directories([file.path for file in files])
     if prefix and prefix not in directories:
         raise entry_not_found(name, prefix, commit)
@@ -233,7 +234,11 @@ async def resolve(repo_id: str, revision: str, path: str, request: Request) -> R
     version = hub.served_before(who, repo_id, revision) or await run_in_threadpool(
         hub.at, who, repo_id, revision, contents=True)
     commit = hub.commit(repo_id, version)
-    file = next((f for f in (version.files if version else []) if f.path == path), None)
+    if is_record_path(path):
+        files, built = await run_in_threadpool(hub.shown, version)
+    else:
+        files, built = (version.files if version else []), {}
+    file = next((f for f in files if f.path == path), None)
     if file is None:
         raise entry_not_found(repo_id, path, commit)
     headers = {"X-Repo-Commit": commit, "ETag": f'"{etag(file)}"', "Accept-Ranges": "bytes",
@@ -249,6 +254,8 @@ async def resolve(repo_id: str, revision: str, path: str, request: Request) -> R
     headers["Content-Length"] = str(end - start + 1)
     if request.method == "HEAD":
         return Response(status_code=status, headers=headers)
+    if path in built:
+        return Response(built[path][start:end + 1], status_code=status, headers=headers)
     name = f"{repo_id}@{commit[:12]}/{path}"
     store = hub.registry.store
     try:

@@ -7,5 +7,8 @@ gives files the ids Hugging Face clients expect; ``transfer`` pushes and pulls t
 ``huggingface_hub``; ``folders`` reads a folder into the registry and writes a version into one,
 refusing links out of it and paths that would land outside it or in ``.git``. ``hub serve``
 (:mod:`hub.serve`) and the ``push``/``pull-remote`` commands share them, so a model moved either
-way keeps its license and lineage.
+way keeps its license and lineage. ``record`` writes a version's whole record (card with metrics
+and verdicts, reports, training configuration, split, data fingerprints) as files under
+``.ecohub/`` that a push uploads and ``hub serve`` shows; ``restore`` checks such a record from
+another hub before ``importing`` registers the version with it (docs/sharing.md).
 """

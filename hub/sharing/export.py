@@ -7,8 +7,6 @@ own ``README.md`` keeps that text and the keys the registry does not own.
 
 from __future__ import annotations
 
-from typing import Any
-
 from hub.registry import cards as registry_cards
 from hub.sharing import cards
 
@@ -21,8 +19,6 @@ def card_text(registry, version) -> str:
         return registry.card(version.ref)
     text = registry.store.read_bytes(own.sha256, f"{version.ref}/{CARD}").decode("utf-8", errors="replace")
     metadata, body = cards.split(text)
-    return registry_cards.render(version, registry.check_license(version.ref), metadata, body)
+    return registry_cards.render(version, registry.check_license(version.ref), metadata, body,
+                                 registry.card_fairness(version))
 
-
-def card_metadata(registry, version) -> dict[str, Any]:
-    return cards.split(card_text(registry, version))[0]

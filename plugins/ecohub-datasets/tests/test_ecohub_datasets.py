@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from hub.errors import DatasetUnavailableError, IntegrityError
+from hub.jobs.data import load_labelled
 from hub.plugins import load_plugins
 
-EXPECTED_ROWS = {"german-credit": 1000, "adult": 48842, "compas": 6172}
+EXPECTED_ROWS = {"german-credit": 1000, "adult": 48842, "compas": 6172, "sms-spam": 5574,
+                 "mlma-hate-speech": 5647, "mlma-hostility": 5647}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +29,7 @@ def test_entry_point_is_found_and_healthy(plugins):
     info = plugins.infos["datasets"]
     assert info.package == "ecohub-datasets"
     assert info.status == "ok", info.errors
-    assert info.provides == {"dataset": ["german-credit", "adult", "compas"]}
+    assert info.provides == {"dataset": list(EXPECTED_ROWS)}
 
 
 @pytest.mark.parametrize("name", EXPECTED_ROWS)
@@ -39,8 +41,40 @@ def test_dataset_loads_with_its_declared_columns(specs, name):
     assert {spec.target, *spec.sensitive_features, *spec.drop_columns, *features} <= set(table.columns)
     assert spec.target not in features
     assert not set(spec.drop_columns) & set(features)
-    assert (table[spec.target] == spec.positive_label).any()
+    assert spec.positive_label is None or (table[spec.target] == spec.positive_label).any()
     assert spec.description and spec.source
+
+
+@pytest.mark.parametrize("name, text, classes", [
+    ("sms-spam", "text", ("ham", "spam")),
+    ("mlma-hate-speech", "tweet", ("normal", "toxic")),
+    ("mlma-hostility", "tweet", ("abusive", "disrespectful", "fearful", "hateful", "normal", "offensive")),
+])
+def test_text_datasets_have_their_text_column_and_classes(specs, name, text, classes):
+    table = load_labelled(specs[name])
+    assert specs[name].task == "text-classification"
+    assert specs[name].feature_columns(table.frame.columns) == [text]
+    assert table.classes == classes
+
+
+def test_mlma_toxicity_is_the_authors_binary_task(specs):
+    table = specs["mlma-hate-speech"].load()
+    assert (table["toxicity"] == "normal").sum() == 661
+    assert ((table["toxicity"] == "normal") == (table["sentiment"] == "normal")).all()
+    assert specs["mlma-hate-speech"].sensitive_features == ("target", "group")
+
+
+def test_mlma_hostility_keeps_the_most_severe_type(specs):
+    table = specs["mlma-hostility"].load()
+    by_label = dict(zip(table["sentiment"], table["hostility"]))
+    assert by_label["offensive_hateful"] == "hateful"
+    assert by_label["offensive_normal"] == "offensive"
+    assert by_label["normal"] == "normal"
+
+
+def test_age_is_binned_where_fairness_reports_group_it(specs):
+    assert specs["german-credit"].bins == {"age": (25, 60)}
+    assert specs["adult"].bins == {"age": (25, 60)}
 
 
 def test_adult_split_column_is_not_a_feature(specs):

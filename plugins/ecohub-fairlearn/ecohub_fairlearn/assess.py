@@ -1,9 +1,9 @@
-"""The fairness evaluator: per-group outcomes and errors for each sensitive column, with Fairlearn.
+"""The fairness evaluator: from the hub's evaluation inputs to a count table to the report.
 
-Fairlearn's ``MetricFrame`` and disparity functions are the reference implementations reviewers
-know, so the numbers come from them. Two things are added on top: a rate that has no rows to be
-computed from (TPR of a group with no positives) is stored as None, where Fairlearn returns 0,
-and groups too small to judge are flagged instead of silently trusted.
+Groups come from the dataset's declared bins and group labels (``inputs.dataset.bins`` and
+``group_labels``). A per-run override (``hub evaluate --bins age=25,60``) reaches this evaluator
+the same way: the core passes a copy of the dataset spec whose ``bins`` hold the override and
+records it in the report's provenance, so there is one place bins are read from.
 """
 
 from __future__ import annotations
@@ -12,119 +12,55 @@ import time
 from importlib import metadata
 
 import numpy as np
-import pandas as pd
-from fairlearn.metrics import (
-    MetricFrame,
-    count,
-    demographic_parity_difference,
-    demographic_parity_ratio,
-    equalized_odds_difference,
-    false_positive_rate,
-    selection_rate,
-    true_positive_rate,
-)
-from sklearn.metrics import accuracy_score
 
 from hub.errors import EvaluationError
-from hub.specs import EvaluationInput
+from hub.specs import TABULAR_REGRESSION, EvaluationInput
 
-from ecohub_fairlearn.groups import group
-from ecohub_fairlearn.reading import FOUR_FIFTHS, reading
-
-MIN_GROUP_SIZE = 30
-"""At 30 rows the 95% interval around a 50% rate is still about ±18 points; below, even wider."""
-
-METRICS = {
-    "count": count,
-    "selection_rate": selection_rate,
-    "accuracy": accuracy_score,
-    "tpr": true_positive_rate,
-    "fpr": false_positive_rate,
-}
+from ecohub_fairlearn.groups import grouper
+from ecohub_fairlearn.report import fairness_report
+from ecohub_fairlearn.table import BINARY, MULTICLASS, REGRESSION, count_table
 
 
 def assess(inputs: EvaluationInput) -> dict:
-    """Assess every sensitive column and return the report described in the package README."""
+    """Assess every sensitive column and pair of columns; the report is described in the README."""
     started = time.perf_counter()
-    if inputs.sensitive.shape[1] == 0:
+    sensitive = inputs.sensitive
+    if sensitive.shape[1] == 0:
         declared = ", ".join(inputs.dataset.sensitive_features) or "none declared"
         raise EvaluationError(
             "The fairness evaluator needs at least one sensitive column to compare groups by.",
             f"Choose sensitive columns of dataset '{inputs.dataset.name}' ({declared}).",
         )
-    y_true = np.asarray(inputs.y_true).astype(int)
-    y_pred = np.asarray(inputs.y_pred).astype(int)
-    return {
-        "positive_label": _json_scalar(inputs.dataset.positive_label),
-        "min_group_size": MIN_GROUP_SIZE,
-        "features": [
-            _assess_feature(inputs.sensitive[name], y_true, y_pred)
-            for name in inputs.sensitive.columns
-        ],
-        "library_versions": {lib: metadata.version(lib) for lib in ("fairlearn", "scikit-learn")},
-        "runtime_seconds": round(time.perf_counter() - started, 3),
+    task, classes = _task(inputs)
+    groupers = {
+        str(name): grouper(sensitive[name], str(name), inputs.dataset.bins, inputs.dataset.group_labels)
+        for name in sensitive.columns
     }
-
-
-def _assess_feature(column: pd.Series, y_true: np.ndarray, y_pred: np.ndarray) -> dict:
-    grouping = group(column)
-    labels = grouping.labels
-    frame = MetricFrame(metrics=METRICS, y_true=y_true, y_pred=y_pred, sensitive_features=labels)
-    by_group = frame.by_group.reindex(grouping.order)
-    groups = [
-        {
-            "group": name,
-            **_rates(by_group.loc[name], y_true[(labels == name).to_numpy()]),
-            "sufficient": bool(by_group.loc[name, "count"] >= MIN_GROUP_SIZE),
-        }
-        for name in grouping.order
-    ]
-    ratio = _number(demographic_parity_ratio(y_true, y_pred, sensitive_features=labels))
-    feature = {
-        "feature": str(column.name),
-        "binning": grouping.binning,
-        "groups": groups,
-        "overall": _rates(frame.overall, y_true),
-        "demographic_parity_difference": _number(
-            demographic_parity_difference(y_true, y_pred, sensitive_features=labels)
-        ),
-        "demographic_parity_ratio": ratio,
-        "equalized_odds_difference": _equalized_odds(y_true, y_pred, labels, groups),
-        "four_fifths_passed": None if ratio is None else ratio >= FOUR_FIFTHS,
-    }
-    feature["reading"] = reading(feature, MIN_GROUP_SIZE)
-    return feature
-
-
-def _rates(metrics: pd.Series, y_true: np.ndarray) -> dict:
-    positives = int(y_true.sum())
-    return {
-        "count": int(metrics["count"]),
-        "selection_rate": _number(metrics["selection_rate"]),
-        "accuracy": _number(metrics["accuracy"]),
-        "tpr": _number(metrics["tpr"]) if positives else None,
-        "fpr": _number(metrics["fpr"]) if positives < len(y_true) else None,
-    }
-
-
-def _equalized_odds(y_true, y_pred, labels: pd.Series, groups: list[dict]) -> float | None:
-    # A group without positives (or negatives) has no TPR (or FPR); Fairlearn would count it as 0
-    # and report a spurious gap, so such groups are left out (the reading names them).
-    defined = [g["group"] for g in groups if g["tpr"] is not None and g["fpr"] is not None]
-    if len(defined) < 2:
-        return None
-    keep = labels.isin(defined).to_numpy()
-    return _number(
-        equalized_odds_difference(y_true[keep], y_pred[keep], sensitive_features=labels[keep])
+    score = _binary_score(inputs.y_score) if task == BINARY else None
+    table = count_table(sensitive, groupers, task, inputs.y_true, inputs.y_pred, score, classes)
+    model_inputs = [str(c) for c in sensitive.columns if c in set(getattr(inputs.X, "columns", ()))]
+    report = fairness_report(
+        table, groupers, seed=inputs.seed, model_inputs=model_inputs,
+        positive_label=inputs.dataset.positive_label if task == BINARY else None,
     )
+    report["library_versions"] = {lib: metadata.version(lib) for lib in ("numpy", "fairlearn")}
+    report["runtime_seconds"] = round(time.perf_counter() - started, 3)
+    return report
 
 
-def _number(value) -> float | None:
-    value = float(value)
-    return None if np.isnan(value) else value
+def _task(inputs: EvaluationInput) -> tuple[str, tuple]:
+    """Binary (0/1 decisions and a score), multi-class (indices into ``classes``) or regression."""
+    if inputs.task == TABULAR_REGRESSION:
+        return REGRESSION, ()
+    classes = tuple(inputs.classes)
+    if len(classes) > 2:
+        return MULTICLASS, classes
+    return BINARY, classes
 
 
-def _json_scalar(value):
-    if isinstance(value, np.generic):
-        value = value.item()
-    return value if value is None or isinstance(value, (bool, int, float, str)) else str(value)
+def _binary_score(y_score) -> np.ndarray | None:
+    """The probability of 1, also from a two-column probability matrix; None without scores."""
+    if y_score is None:
+        return None
+    y_score = np.asarray(y_score, dtype=float)
+    return y_score[:, 1] if y_score.ndim == 2 else y_score

@@ -1,34 +1,57 @@
-"""One paragraph per sensitive feature that says, in words, what its numbers mean.
+"""One paragraph per sensitive column (or pair) that says, in words, what its numbers mean.
 
 Written from the stored figures so the sentence and the table can never disagree. It names the
 groups behind each extreme, because "a gap of 0.13" is only actionable once a reviewer knows who
-is on which side of it, and it says when an extreme rests on too few rows to trust.
+is on which side of it, gives the interval, repeats each rule's verdict, and says which groups
+have too few positives or negatives to trust.
 """
 
 from __future__ import annotations
 
-FOUR_FIFTHS = 0.8
-"""The US EEOC rule of thumb: a selection rate below 4/5 of the highest suggests adverse impact."""
 
-
-def reading(feature: dict, min_group_size: int) -> str:
+def reading(feature: dict, task: str, minimum: int) -> str:
     groups = feature["groups"]
     if len(groups) < 2:
         return f"Only one group ({groups[0]['group']}) is present, so there is nothing to compare."
-    sentences = [_selection(feature), _error_rates(feature)]
+    if task == "regression":
+        sentences = [_regression(feature)]
+    elif task == "multiclass":
+        sentences = [_multiclass(feature)]
+    else:
+        sentences = [_selection(feature), _error_rates(feature)]
+    sentences += [v["reading"] for v in feature.get("verdicts", [])]
     small = [g for g in groups if not g["sufficient"]]
     if small:
-        names = ", ".join(f"{g['group']} (n={g['count']})" for g in small)
+        what = "rows" if task == "regression" else (
+            "rows of some class" if task == "multiclass" else "positives or negatives")
+        names = ", ".join(f"{g['group']} ({_outcomes(g, task)})" for g in small)
         sentences.append(
-            f"Too few rows to judge (fewer than {min_group_size}): {names}; "
-            "treat their rates and any gap involving them as unreliable."
+            f"Not enough data (fewer than {minimum} {what}): {names}; treat their rates and any "
+            "gap involving them as unreliable."
         )
     return " ".join(sentences)
 
 
+def _outcomes(group: dict, task: str) -> str:
+    if task == "binary":
+        return f"{group['positives']} positive, {group['negatives']} negative"
+    return f"n={group['count']}"
+
+
+def _interval(feature: dict, name: str) -> str:
+    words = _interval_words(feature, name)
+    return f" ({words})" if words else ""
+
+
+def _interval_words(feature: dict, name: str) -> str:
+    low, high = feature["intervals"][name]
+    return "" if low is None else f"95% interval {low:.2f} to {high:.2f}"
+
+
 def _selection(feature: dict) -> str:
-    low = min(feature["groups"], key=lambda g: g["selection_rate"])
-    high = max(feature["groups"], key=lambda g: g["selection_rate"])
+    groups = [g for g in feature["groups"] if g["selection_rate"] is not None]
+    low = min(groups, key=lambda g: g["selection_rate"])
+    high = max(groups, key=lambda g: g["selection_rate"])
     text = (
         f"Selection rate ranges from {low['selection_rate']:.0%} ({low['group']}) "
         f"to {high['selection_rate']:.0%} ({high['group']})"
@@ -36,10 +59,9 @@ def _selection(feature: dict) -> str:
     ratio = feature["demographic_parity_ratio"]
     if ratio is None:
         return text + "; no group is selected at all, so the ratio between groups is undefined."
-    verdict = "passes" if feature["four_fifths_passed"] else "fails"
     return (
-        text + f"; the lowest-rate group ({low['group']}) is selected at {ratio:.2f}× the highest "
-        f"(four-fifths rule: {verdict})."
+        text + f"; the lowest-rate group ({low['group']}) is selected at {ratio:.2f}× the highest"
+        f"{_interval(feature, 'demographic_parity_ratio')}."
     )
 
 
@@ -62,13 +84,47 @@ def _error_rates(feature: dict) -> str:
         f"({worse[rate]:.0%} vs {better[rate]:.0%} for {better['group']})"
     )
     undefined = [g["group"] for g in groups if g not in defined]
+    words = _interval_words(feature, "equalized_odds_difference")
     left_out = (
         f" Left out of it: {', '.join(undefined)}, which lack positive or negative rows."
         if undefined else ""
     )
     return (
         f"The largest gap in true- or false-positive rate between groups is {difference:.2f} "
-        f"(equalized odds difference), widest in the {where}." + left_out
+        f"(equalized odds difference{', ' + words if words else ''}), "
+        f"widest in the {where}." + left_out
+    )
+
+
+def _multiclass(feature: dict) -> str:
+    by_class = feature["by_class"]["selection_rate_ratio"]
+    defined = {c: v for c, v in by_class.items() if v is not None}
+    if not defined:
+        return "No class is predicted for two groups, so rates cannot be compared."
+    worst = min(defined, key=defined.get)
+    recall = {c: v for c, v in feature["by_class"]["recall_difference"].items() if v is not None}
+    text = (
+        f"The class whose prediction rate differs most between groups is {worst}: the "
+        f"lowest-rate group is predicted it at {defined[worst]:.2f}× the rate of the highest"
+        f"{_interval(feature, 'selection_rate_ratio')}."
+    )
+    if recall:
+        gap = max(recall, key=recall.get)
+        text += (
+            f" The largest recall gap between groups is {recall[gap]:.2f}, for class {gap}"
+            f"{_interval(feature, 'recall_difference')}."
+        )
+    return text
+
+
+def _regression(feature: dict) -> str:
+    groups = [g for g in feature["groups"] if g["mae"] is not None]
+    best = min(groups, key=lambda g: g["mae"])
+    return (
+        f"The mean absolute error is largest for {feature['worst_group']} "
+        f"({feature['worst_group_mae']:.4g}{_interval(feature, 'worst_group_mae')}) and smallest for "
+        f"{best['group']} ({best['mae']:.4g}); mean predictions differ between groups by up to "
+        f"{feature['mean_prediction_difference']:.4g}{_interval(feature, 'mean_prediction_difference')}."
     )
 
 

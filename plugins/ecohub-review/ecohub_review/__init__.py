@@ -1,8 +1,8 @@
 """ecohub-review: whether a version is fit for production, as a publish check, a command and a page.
 
-Everything here reads the reports other plugins stored (any report of kind ``explanation`` or
-``fairness``); the checklist itself is in :mod:`ecohub_review.checklist`. Nothing heavy is imported
-until a check, the command or the page runs.
+Everything here reads the canonical reports other plugins stored (the version's declared
+evaluation) and the registry's gate policy; the checklist itself is in :mod:`ecohub_review.checklist`.
+Nothing heavy is imported until a check, the command or the page runs.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ import logging
 from hub import hookimpl
 from hub.specs import CommandSpec, DashboardPageSpec, PublishCheckResult, PublishCheckSpec
 
+from ecohub_review.checklist import GATED_ALIAS
+
 HUB_PLUGIN_API = ">=1,<2"
-GATED_ALIAS = "production"
 
 log = logging.getLogger(__name__)
 
@@ -31,14 +32,13 @@ def _render_overview(registry):
 
 
 def production_check(registry):
-    """The check behind ``production-review``, reading reports from ``registry``."""
+    """The check behind ``production-review``: the checklist of the action, whose gates are the
+    registry's gate policy judged on the version's canonical reports."""
 
     def check(version, action, target):
-        if action == "alias" and target != GATED_ALIAS:
-            return PublishCheckResult("production-review", True, f"only the '{GATED_ALIAS}' alias is gated")
         from ecohub_review.checklist import blocking_failures, checklist
 
-        failures = blocking_failures(checklist(version, registry.read_report))
+        failures = blocking_failures(checklist(version, registry, action, target))
         if failures:
             return PublishCheckResult("production-review", False, "; ".join(failures)
                                       + f" (see 'hub review {version.ref}')")
@@ -51,7 +51,8 @@ def production_check(registry):
 def hub_publish_checks(registry):
     return [PublishCheckSpec(
         name="production-review",
-        description=f"Promoting to '{GATED_ALIAS}' or pushing needs a passing explanation and fairness review",
+        description="The registry's gate policy (by default: promoting to 'production' or pushing needs an exact "
+                    "explanation and the four-fifths rule passing), a known license and recorded training data",
         check=production_check(registry),
     )]
 
@@ -89,6 +90,8 @@ def hub_after_training(version):
 @hookimpl
 def hub_after_evaluation(version, reports):
     for evaluator, body in reports.items():
+        if (body.get("provenance") or {}).get("role") != "canonical":
+            continue  # only the declared evaluation decides anything
         failing = [f["feature"] for f in body.get("features", []) if f.get("four_fifths_passed") is False]
         if failing:
             log.warning("%s: the %s report finds the four-fifths rule failing for %s; promoting it to '%s' "

@@ -1,7 +1,7 @@
-"""ecohub-shap: exact SHAP explanations of scikit-learn pipelines, stored as a report.
+"""ecohub-shap: SHAP explanations of any model ecohub trains, stored as a report.
 
-The evaluator module imports shap, scikit-learn and numpy at its top, so it is imported only when
-an evaluation runs; listing plugins loads nothing but this file and the summary.
+The evaluator modules import shap, numpy and the model's libraries at their top, so they are
+imported only when an evaluation runs; listing plugins loads nothing but this file and the summary.
 """
 
 from hub import hookimpl
@@ -25,9 +25,8 @@ def hub_evaluators():
         EvaluatorSpec(
             name="shap",
             kind="explanation",
-            description="Exact SHAP values in log-odds: importance, local cases, additivity",
+            description="SHAP values (Tree, Linear, Permutation, text Partition): importance, any row, validity",
             evaluate=evaluate,
             summarize=summarize,
-            frameworks=("sklearn",),
         )
     ]

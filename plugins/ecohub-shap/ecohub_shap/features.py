@@ -47,11 +47,12 @@ def source_features(preprocess: ColumnTransformer) -> list[str]:
 
 
 def sum_by_feature(values: np.ndarray, owners: list[str]) -> tuple[list[str], np.ndarray]:
-    """Add up per-column values (rows x columns) into per-feature values (rows x features)."""
+    """Add up per-column values (rows x columns [x outputs]) into per-feature values (rows x
+    features [x outputs])."""
     features = list(dict.fromkeys(owners))
     membership = np.zeros((len(owners), len(features)))
     membership[np.arange(len(owners)), [features.index(owner) for owner in owners]] = 1.0
-    return features, values @ membership
+    return features, np.einsum("nc...,cf->nf...", values, membership)
 
 
 def _input_names(header: pd.DataFrame, columns) -> list[str]:

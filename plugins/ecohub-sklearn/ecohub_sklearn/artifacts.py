@@ -15,7 +15,7 @@ from hub.errors import UnsafeArtifactError
 FILENAME = "model.skops"
 
 # The types in this plugin's pipelines that skops does not trust by default, as reported by
-# skops.io.get_untrusted_types on saved logistic-regression and gradient-boosting pipelines.
+# skops.io.get_untrusted_types on saved pipelines of each model type (classifiers and regressors).
 # Every other scikit-learn estimator, numpy array and builtin they hold is trusted by skops.
 TRUSTED_TYPES = [
     "numpy.dtype",

@@ -1,4 +1,9 @@
-"""Logistic regression and gradient boosting, each behind the same column preprocessing.
+"""Classifiers (logistic regression, gradient boosting) and regressors (ridge, gradient boosting),
+each behind the same column preprocessing.
+
+The classifiers handle binary and multi-class targets alike: scikit-learn orders
+``predict_proba``'s columns by the sorted class indices the hub passes, which is the order of
+``FitRequest.classes``.
 
 Every model this module builds is an unfitted ``Pipeline`` of exactly two steps:
 
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from hub.specs import ModelSpec
+from hub.specs import TABULAR_CLASSIFICATION, TABULAR_REGRESSION, ModelSpec
 
 PREPROCESS_STEP = "preprocess"
 MODEL_STEP = "model"
@@ -70,6 +75,26 @@ def build_gradient_boosting(params: Mapping[str, Any]):
     ])
 
 
+def build_ridge_regression(params: Mapping[str, Any]):
+    from sklearn.linear_model import Ridge
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([
+        (PREPROCESS_STEP, preprocessing(scale_numbers=True)),
+        (MODEL_STEP, Ridge(**params)),
+    ])
+
+
+def build_gradient_boosting_regressor(params: Mapping[str, Any]):
+    from sklearn.ensemble import GradientBoostingRegressor
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([
+        (PREPROCESS_STEP, preprocessing(scale_numbers=False)),
+        (MODEL_STEP, GradientBoostingRegressor(**params)),
+    ])
+
+
 LOGISTIC_REGRESSION = ModelSpec(
     name="logistic-regression",
     description=(
@@ -78,6 +103,7 @@ LOGISTIC_REGRESSION = ModelSpec(
     ),
     framework="sklearn",
     build=build_logistic_regression,
+    tasks=(TABULAR_CLASSIFICATION,),
     default_params={"C": 1.0, "max_iter": 1000},
 )
 
@@ -89,5 +115,30 @@ GRADIENT_BOOSTING = ModelSpec(
     ),
     framework="sklearn",
     build=build_gradient_boosting,
+    tasks=(TABULAR_CLASSIFICATION,),
+    default_params={"n_estimators": 200, "learning_rate": 0.05, "max_depth": 3},
+)
+
+RIDGE_REGRESSION = ModelSpec(
+    name="ridge-regression",
+    description=(
+        "scikit-learn ridge (L2-regularised linear) regression on one-hot encoded categories and "
+        "standardised numbers: a fast, readable baseline for numeric targets."
+    ),
+    framework="sklearn",
+    build=build_ridge_regression,
+    tasks=(TABULAR_REGRESSION,),
+    default_params={"alpha": 1.0},
+)
+
+GRADIENT_BOOSTING_REGRESSOR = ModelSpec(
+    name="gradient-boosting-regressor",
+    description=(
+        "scikit-learn gradient-boosted regression trees on one-hot encoded categories and raw "
+        "numbers: captures interactions and non-linear effects in numeric targets."
+    ),
+    framework="sklearn",
+    build=build_gradient_boosting_regressor,
+    tasks=(TABULAR_REGRESSION,),
     default_params={"n_estimators": 200, "learning_rate": 0.05, "max_depth": 3},
 )

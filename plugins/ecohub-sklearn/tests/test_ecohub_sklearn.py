@@ -15,7 +15,10 @@ from hub.plugins import installed_plugins
 from hub.specs import FitRequest
 
 # Few stages keep the tests fast; per-stage progress does not depend on how many there are.
-FAST_PARAMS = {"logistic-regression": {}, "gradient-boosting": {"n_estimators": 20}}
+FAST_PARAMS = {"logistic-regression": {}, "gradient-boosting": {"n_estimators": 20}, "ridge-regression": {},
+               "gradient-boosting-regressor": {"n_estimators": 20}}
+CLASSIFIERS = ("logistic-regression", "gradient-boosting")
+REGRESSORS = ("ridge-regression", "gradient-boosting-regressor")
 
 
 @pytest.fixture(scope="module")
@@ -34,14 +37,19 @@ def trainer():
 
 def fit(model_name, X, y, progress=lambda message, fraction: None):
     model = installed_plugins().get("models", model_name).spec
-    request = FitRequest(model=model, params=FAST_PARAMS[model_name], X=X, y=y, seed=7, progress=progress)
+    request = FitRequest(model=model, params={**model.default_params, **FAST_PARAMS[model_name]}, X=X, y=y, seed=7,
+                         progress=progress)
     return installed_plugins().trainer_for(model.framework).spec.fit(request)
 
 
 def test_plugin_provides_both_models_and_the_trainer():
     info = installed_plugins().infos["sklearn"]
     assert info.status == "ok", info.errors
-    assert info.provides == {"model type": ["logistic-regression", "gradient-boosting"], "trainer": ["sklearn"]}
+    assert info.provides == {"model type": [*CLASSIFIERS, *REGRESSORS], "trainer": ["sklearn"]}
+    models = installed_plugins().all("models")
+    assert {name: models[name].spec.tasks for name in FAST_PARAMS} == {
+        **{name: ("tabular-classification",) for name in CLASSIFIERS},
+        **{name: ("tabular-regression",) for name in REGRESSORS}}
 
 
 @pytest.mark.parametrize("model_name", FAST_PARAMS)
@@ -53,7 +61,7 @@ def test_built_model_follows_the_pipeline_convention(model_name):
     assert pipeline["preprocess"].sparse_threshold == 0
 
 
-@pytest.mark.parametrize("model_name", FAST_PARAMS)
+@pytest.mark.parametrize("model_name", CLASSIFIERS)
 def test_saved_model_loads_back_with_identical_predictions(model_name, german_credit, trainer, tmp_path):
     X, y = german_credit
     fitted = fit(model_name, X, y)
@@ -61,6 +69,30 @@ def test_saved_model_loads_back_with_identical_predictions(model_name, german_cr
     loaded = trainer.load(tmp_path)
     assert fitted.predict_proba(X).shape == (len(X), 2)
     np.testing.assert_array_equal(loaded.predict_proba(X), fitted.predict_proba(X))
+
+
+@pytest.mark.parametrize("model_name", CLASSIFIERS)
+def test_classifiers_predict_one_probability_column_per_class(model_name, german_credit, trainer, tmp_path):
+    X, _ = german_credit
+    purposes = sorted(X["purpose"].unique())
+    y = np.searchsorted(purposes, X["purpose"])
+    fitted = fit(model_name, X.drop(columns=["purpose"]), y)
+    trainer.save(fitted, tmp_path)
+    proba = trainer.load(tmp_path).predict_proba(X.drop(columns=["purpose"]))
+    assert proba.shape == (len(X), len(purposes))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("model_name", REGRESSORS)
+def test_regressors_predict_amounts_and_load_back(model_name, german_credit, trainer, tmp_path):
+    X, _ = german_credit
+    y = X["credit_amount"].to_numpy(dtype=float)
+    features = X.drop(columns=["credit_amount"])
+    fitted = fit(model_name, features, y)
+    trainer.save(fitted, tmp_path)
+    predicted = trainer.load(tmp_path).predict(features)
+    np.testing.assert_array_equal(predicted, fitted.predict(features))
+    assert np.corrcoef(predicted, y)[0, 1] > 0.5  # duration and purpose explain much of the amount
 
 
 def test_same_seed_fits_the_same_model(german_credit):
