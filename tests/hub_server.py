@@ -1,8 +1,9 @@
 """Helpers for the tests that talk to ``hub serve`` with real Hugging Face clients on loopback.
 
 ``hf_offline_safe`` points huggingface_hub at temporary directories, with no stored token and no
-Xet (ecohub takes LFS uploads); ``serving`` runs the application in a thread on a free port;
-``write_model`` makes a small model folder with a card.
+Xet (ecohub takes LFS uploads); ``serving`` runs the application in a thread on a free port, with
+``hub serve``'s settings; ``write_model`` makes a small model folder with a card; ``hub_cli`` and
+``new_token`` run ``hub`` against a registry's ``{"url", "store"}``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Iterator
 
 import numpy as np
 
+from hub.config import serve_settings
 from hub.serve.app import create_app
 from hub.serve.runner import in_thread
 from hub.sharing.importing import register_files
@@ -36,8 +38,10 @@ def hf_offline_safe(monkeypatch, home: Path) -> None:
 
 
 @contextlib.contextmanager
-def serving(registry, staging: Path | None = None) -> Iterator[str]:
-    with in_thread(create_app(registry, staging)) as url:
+def serving(registry, **settings) -> Iterator[str]:
+    """Serve ``registry``; ``settings`` are ``serve_settings``'s (``max_header_bytes``, ``max_body_bytes``,
+    ``staging``), the environment's or the defaults otherwise."""
+    with in_thread(create_app(registry, serve_settings(**settings))) as url:
         yield url
 
 
@@ -72,3 +76,18 @@ def folder_files(folder: Path) -> dict[str, Path]:
 
 def register_folder(registry, name: str, folder: Path):
     return register_files(registry, name, folder_files(folder), source=f"test folder {folder.name}")
+
+
+def hub_cli(paths: dict, *args: str) -> str:
+    from click.testing import CliRunner
+
+    from hub.cli import cli
+
+    result = CliRunner().invoke(cli, ["--registry", paths["url"], "--store", paths["store"], *args],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def new_token(paths: dict, scope: str, *extra: str) -> str:
+    return json.loads(hub_cli(paths, "token", "create", "--scope", scope, "--json", *extra))["token"]

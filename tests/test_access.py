@@ -6,14 +6,12 @@ import json
 
 import httpx2 as httpx
 import pytest
-from click.testing import CliRunner
 from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 from hub.access.policy import Access
-from hub.cli import cli
 from hub.registry import Registry
-from hub_server import hf_offline_safe, register_folder, serving, write_model
+from hub_server import hf_offline_safe, hub_cli, new_token, register_folder, serving, write_model
 
 
 @pytest.fixture
@@ -27,17 +25,6 @@ def registry(paths):
     registry = Registry(paths["url"], paths["store"])
     yield registry
     registry.close()
-
-
-def hub_cli(paths, *args: str) -> str:
-    result = CliRunner().invoke(cli, ["--registry", paths["url"], "--store", paths["store"], *args],
-                                catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def new_token(paths, scope: str, *extra: str) -> str:
-    return json.loads(hub_cli(paths, "token", "create", "--scope", scope, "--json", *extra))["token"]
 
 
 @pytest.fixture
@@ -138,7 +125,7 @@ def test_the_audit_trail_needs_an_admin_token(url, paths):
 
 
 def test_a_gated_model_shows_its_card_but_not_its_files_without_a_token(url, paths):
-    HfApi(endpoint=url, token=new_token(paths, "write")).update_repo_settings("public-model", gated="manual")
+    HfApi(endpoint=url, token=new_token(paths, "admin")).update_repo_settings("public-model", gated="manual")
     anonymous = HfApi(endpoint=url)
 
     assert anonymous.model_info("public-model").gated == "manual"
@@ -148,7 +135,7 @@ def test_a_gated_model_shows_its_card_but_not_its_files_without_a_token(url, pat
 
 
 def test_settings_make_a_model_private(url, paths):
-    HfApi(endpoint=url, token=new_token(paths, "write")).update_repo_settings("public-model", private=True)
+    HfApi(endpoint=url, token=new_token(paths, "admin")).update_repo_settings("public-model", private=True)
 
     with pytest.raises(RepositoryNotFoundError):
         HfApi(endpoint=url).model_info("public-model")

@@ -2,7 +2,8 @@
 
 A private model answers as if it did not exist to anyone who may not read it, the way the Hugging
 Face Hub does, so its name does not leak. Every write, and every refused attempt, goes to the
-registry's audit log.
+registry's audit log with the id of the token used (never its secret) and, for a token refused,
+why: expired, revoked, unknown or malformed.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, select
 
 from hub.access.tables import RepoSettings
-from hub.access.tokens import TokenRecord, Tokens
+from hub.access.tokens import SECRET_FORM, TokenRecord, Tokens
 from hub.registry import audit
 from hub.registry.schema import writing
 from hub.registry.tables import AuditEvent
 
 ANONYMOUS = "anonymous"
+TARGET_WIDTH = AuditEvent.__table__.c.target.type.length
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,7 @@ class AccessEvent:
     target: str
     allowed: bool
     detail: str
+    token: int | None
 
 
 @dataclass(frozen=True)
@@ -47,15 +50,30 @@ _VISIBILITY = select(RepoSettings.private, RepoSettings.gated).where(RepoSetting
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is calling: a token, or nobody (``token is None``)."""
+    """Who is calling: an active token, or nobody (``token is None``).
+
+    A token sent but refused leaves ``token`` None and says why in ``refused`` (``expired``,
+    ``revoked``, ``unknown`` or ``malformed``), with the token it names in ``presented`` when there
+    is one: such a request is refused whole, never served as anonymous.
+    """
 
     token: TokenRecord | None = None
-    # A token was sent but matches no active token: every request is refused, not served anonymously.
-    rejected: bool = False
+    refused: str | None = None
+    presented: TokenRecord | None = None
+
+    @property
+    def rejected(self) -> bool:
+        return self.refused is not None
 
     @property
     def name(self) -> str:
-        return self.token.name if self.token else ANONYMOUS
+        known = self.token or self.presented
+        return known.name if known else ANONYMOUS
+
+    @property
+    def token_id(self) -> int | None:
+        known = self.token or self.presented
+        return known.id if known else None
 
     def has(self, scope: str, model: str) -> bool:
         return self.token is not None and self.token.allows(scope) and self.token.covers(model)
@@ -69,10 +87,15 @@ class Access:
         self.tokens = Tokens(engine)
 
     def caller(self, secret: str | None) -> Caller:
-        if not secret:
+        """The caller a secret names; None is anonymous, and ``""`` (an empty credential) is malformed."""
+        if secret is None:
             return Caller()
-        token = self.tokens.authenticate(secret)
-        return Caller(token=token, rejected=token is None)
+        if not SECRET_FORM.fullmatch(secret):
+            return Caller(refused="malformed")
+        token = self.tokens.find(secret)
+        if token is None:
+            return Caller(refused="unknown")
+        return Caller(token=token) if token.active else Caller(refused=token.status, presented=token)
 
     # -- visibility ------------------------------------------------------------------------
 
@@ -132,11 +155,14 @@ class Access:
     # -- audit -----------------------------------------------------------------------------
 
     def record(self, caller: Caller | str, action: str, target: str, *, allowed: bool, detail: str = "") -> None:
-        """Write an event to the registry's audit log; a refusal is an event too."""
-        actor = caller if isinstance(caller, str) else caller.name
+        """Write an event to the registry's audit log; a refusal is an event too.
+
+        ``caller`` is a string for what acts without a token (a signed upload URL). ``target`` is
+        cut to the column's width: a refused request may name anything."""
+        actor, token = (caller, None) if isinstance(caller, str) else (caller.name, caller.token_id)
         with writing(self.engine) as connection:
-            audit.record(connection, actor, action, target,
-                         details={"via": "hub serve", "allowed": allowed, "detail": detail})
+            audit.record(connection, actor, action, target[:TARGET_WIDTH],
+                         details={"via": "hub serve", "allowed": allowed, "detail": detail, "token": token})
 
     def events(self, target: str | None = None) -> list[AccessEvent]:
         """The audit log's events that came through ``hub serve``, oldest first."""
@@ -146,4 +172,5 @@ class Access:
                 query = query.where(AuditEvent.target == target)
             rows = [row for row in session.exec(query) if (row.details or {}).get("via") == "hub serve"]
         return [AccessEvent(at=row.at, actor=row.actor, action=row.action, target=row.target,
-                            allowed=row.details["allowed"], detail=row.details.get("detail", "")) for row in rows]
+                            allowed=row.details["allowed"], detail=row.details.get("detail", ""),
+                            token=row.details.get("token")) for row in rows]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -20,11 +21,15 @@ from hub.errors import HubError, UnknownNameError
 
 SCOPES = ("read", "write", "admin")
 SECRET_PREFIX = "ecohub_"
+# What create() makes: the prefix and 32 random bytes, url-safe base64. Anything else is refused
+# as malformed without asking the database.
+SECRET_FORM = re.compile(re.escape(SECRET_PREFIX) + r"[A-Za-z0-9_-]{43}")
 EXPIRY_UNITS = {"d": timedelta(days=1), "h": timedelta(hours=1)}
 
 
 @dataclass(frozen=True)
 class TokenRecord:
+    id: int
     name: str
     scope: str
     model_pattern: str
@@ -34,7 +39,14 @@ class TokenRecord:
 
     @property
     def active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > _now())
+        return self.status == "active"
+
+    @property
+    def status(self) -> str:
+        """``active``, ``revoked`` or ``expired``: what the audit trail says of a token refused."""
+        if self.revoked_at is not None:
+            return "revoked"
+        return "active" if self.expires_at is None or self.expires_at > _now() else "expired"
 
     def allows(self, scope: str) -> bool:
         return SCOPES.index(self.scope) >= SCOPES.index(scope)
@@ -44,7 +56,7 @@ class TokenRecord:
 
     def as_dict(self) -> dict:
         return {
-            "name": self.name, "scope": self.scope, "model_pattern": self.model_pattern,
+            "id": self.id, "name": self.name, "scope": self.scope, "model_pattern": self.model_pattern,
             "created_at": self.created_at.isoformat(),
             "expires_at": self.expires_at.isoformat() if self.expires_at else None,
             "revoked_at": self.revoked_at.isoformat() if self.revoked_at else None,
@@ -76,7 +88,7 @@ def parse_expiry(value: str | None) -> datetime | None:
 
 
 def _record(row: AccessToken) -> TokenRecord:
-    return TokenRecord(name=row.name, scope=row.scope, model_pattern=row.model_pattern,
+    return TokenRecord(id=row.id, name=row.name, scope=row.scope, model_pattern=row.model_pattern,
                        created_at=row.created_at, expires_at=row.expires_at, revoked_at=row.revoked_at)
 
 
@@ -119,11 +131,8 @@ class Tokens:
                 session.refresh(row)
             return _record(row)
 
-    def authenticate(self, secret: str) -> TokenRecord | None:
-        """The active token with this secret, or None."""
+    def find(self, secret: str) -> TokenRecord | None:
+        """The token with this secret, active or not (its ``status`` says), or None."""
         with Session(self.engine) as session:
             row = session.exec(select(AccessToken).where(AccessToken.secret_hash == _hash(secret))).first()
-        if row is None:
-            return None
-        record = _record(row)
-        return record if record.active else None
+        return None if row is None else _record(row)

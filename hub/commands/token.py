@@ -56,9 +56,8 @@ def list_tokens(ctx: click.Context, as_json: bool) -> None:
         emit_json([record.as_dict() for record in records])
         return
     when = lambda moment: f"{moment:%Y-%m-%d %H:%M}" if moment else ""  # noqa: E731
-    console().print(table("Tokens", ("name", "scope", "models", "created", "expires", "status"), [
-        (r.name, r.scope, r.model_pattern, when(r.created_at), when(r.expires_at) or "never",
-         "active" if r.active else ("revoked" if r.revoked_at else "expired"))
+    console().print(table("Tokens", ("id", "name", "scope", "models", "created", "expires", "status"), [
+        (str(r.id), r.name, r.scope, r.model_pattern, when(r.created_at), when(r.expires_at) or "never", r.status)
         for r in records
     ]))
 

@@ -176,3 +176,13 @@ class AuditRecord(Record):
     target: str
     justification: str
     details: dict[str, Any]
+
+    @property
+    def allowed(self) -> bool:
+        """Whether it happened: ``hub serve`` records refused attempts too, with ``allowed`` false."""
+        return (self.details or {}).get("allowed", True)
+
+    @property
+    def reason(self) -> str:
+        """Why: the justification given, or what ``hub serve`` noted (a refusal's cause, a commit's version)."""
+        return self.justification or str((self.details or {}).get("detail", ""))

@@ -104,8 +104,9 @@ class Blob(SQLModel, table=True):
 
 
 class VersionFile(SQLModel, table=True):
+    # By sha256 too: hub serve asks which models hold an object before it counts it as already uploaded.
     __tablename__ = "version_file"
-    __table_args__ = (UniqueConstraint("version_id", "path"),)
+    __table_args__ = (UniqueConstraint("version_id", "path"), Index("ix_version_file_sha256", "sha256"))
 
     id: Optional[int] = Field(default=None, primary_key=True)
     version_id: int = Field(sa_column=Column(Integer, ForeignKey("model_version.id"), nullable=False))

@@ -9,17 +9,29 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from fastapi import Request
+from fastapi import Query, Request
 from pydantic import BaseModel
 
+from hub.errors import HubError
 from hub.registry import licenses
 from hub.serve import routing
 from hub.serve.auth import caller, served
-from hub.errors import HubError
 from hub.serve.errors import HubHTTPError, forbidden, from_hub_error
+from hub.serve.visible import VisibleRegistry
 from hub.sharing import cards, lineage
 
 router = routing.router(prefix="/api/ecohub", tags=["ecohub"])
+MAX_PAGE = 1000
+MAX_QUERY = 2000
+MAX_NESTING = 32
+
+
+def _nesting(expression: str) -> int:
+    depth = deepest = 0
+    for char in expression:
+        depth += (char == "(") - (char == ")")
+        deepest = max(deepest, depth)
+    return deepest
 
 
 class FileOut(BaseModel):
@@ -122,6 +134,7 @@ class AuditEventOut(BaseModel):
     target: str
     allowed: bool
     detail: str
+    token: int | None
 
 
 def _summary(hub, name: str, latest) -> ModelSummary:
@@ -150,14 +163,27 @@ def _version(request: Request, name: str, revision: str):
 
 
 @router.get("/models", response_model=SearchPage, summary="Search the models you may read")
-def search(request: Request, q: str = "", limit: int = 50, after: str | None = None) -> SearchPage:
+def search(request: Request, q: str = Query("", max_length=MAX_QUERY), limit: int = Query(50, ge=1, le=MAX_PAGE),
+           after: str | None = None) -> SearchPage:
     """``q`` is the registry's search expression (``hub models search --help``): filters such as
-    ``name:acme/*``, ``license:mit``, ``tag:team=risk``, ``created>=2025-01-01``, joined by AND and OR."""
+    ``name:acme/*``, ``license:mit``, ``tag:team=risk``, ``created>=2025-01-01``, joined by AND and OR.
+
+    Models the caller may not read are skipped before a page is cut, and the cursor is the last
+    model shown, so neither a page's length nor its cursor tells of them."""
+    if _nesting(q) > MAX_NESTING:
+        raise HubHTTPError(400, f"The search nests parentheses more than {MAX_NESTING} deep.", "BadRequest")
     hub = served(request)
     who = caller(request)
-    page = hub.registry.search(q, limit=limit, after=after)
-    found = [_summary(hub, found.name, found.latest) for found in page.models if hub.access.can_read(who, found.name)]
-    return SearchPage(models=found, next_cursor=page.next_cursor)
+    found, cursor = [], after
+    while len(found) <= limit:
+        page = hub.registry.search(q, limit=limit, after=cursor)
+        found += [model for model in page.models if hub.access.can_read(who, model.name)]
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    shown = found[:limit]
+    return SearchPage(models=[_summary(hub, model.name, model.latest) for model in shown],
+                      next_cursor=shown[-1].name if len(found) > limit else None)
 
 
 @router.get("/models/{name:repo}/versions/{revision}/lineage", response_model=LineageOut,
@@ -199,7 +225,9 @@ def model(name: str, request: Request) -> ModelOut:
 @router.post("/license-check", response_model=LicenseCheck,
              summary="Would a model with this license, made from these models and datasets, pass the policy?")
 def license_check(question: LicenseQuestion, request: Request) -> LicenseCheck:
-    registry = served(request).registry
+    """A base model the caller may not read is judged as one this registry does not hold."""
+    hub = served(request)
+    registry = VisibleRegistry(hub.registry, hub.access, caller(request))
     card = cards.CardMetadata(base_models=tuple(question.base_models), datasets=tuple(question.datasets))
     try:
         return LicenseCheck(**lineage.card_check(registry, card, licenses.parse(question.license).text).as_dict())
@@ -209,7 +237,12 @@ def license_check(question: LicenseQuestion, request: Request) -> LicenseCheck:
 
 @router.get("/audit", response_model=list[AuditEventOut], summary="Writes and refused attempts (admin tokens)")
 def audit(request: Request, target: str | None = None) -> list[AuditEventOut]:
+    """The events of the models the admin token covers; a refused read of the trail is itself in the trail."""
     who = caller(request)
+    access = served(request).access
     if who.token is None or not who.token.allows("admin"):
+        access.record(who, "audit.read", target or "*", allowed=False,
+                      detail="no token" if who.token is None else f"token scope '{who.token.scope}'")
         raise forbidden("Reading the audit trail needs an admin token.")
-    return [AuditEventOut(**vars(event)) for event in served(request).access.events(target)]
+    return [AuditEventOut(**vars(event)) for event in access.events(target)
+            if who.token.covers(event.target.partition(":")[0].partition("@")[0])]

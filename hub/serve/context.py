@@ -4,18 +4,22 @@ Revisions map onto the registry: ``main`` is the latest version, ``v3`` (or ``3`
 alias name the version it points to, and a 40-hex id the version with that commit. A version's
 files and commit never change, so each version is read from the database once and kept for
 serving them; its reports, aliases and card can change, so whatever shows those reads afresh.
+A file whose path no folder may receive (``.git/config``, stored by an older server or another
+tool) is left out of what is kept, so it is never listed, served, or carried into a new commit.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import threading
-from pathlib import Path
 
 from hub.access.policy import Access, Caller
-from hub.errors import HubError, UnknownNameError
+from hub.errors import HubError, InvalidNameError, UnknownNameError
 from hub.registry import VersionRecord
-from hub.serve.errors import HubHTTPError, repo_not_found, revision_not_found, unauthorized
+from hub.registry.naming import validate_file_path
+from hub.serve.errors import HubHTTPError, repo_not_found, revision_not_found
+from hub.serve.staging import Staging
 from hub.sharing import record
 from hub.sharing.gitids import empty_commit_id, is_commit_id
 
@@ -24,11 +28,10 @@ VERSION_REVISION = re.compile(r"v?(\d+)")
 
 
 class Served:
-    def __init__(self, registry, staging: Path):
+    def __init__(self, registry, staging: Staging):
         self.registry = registry
         self.access = Access(registry.engine)
-        self.staging = Path(staging)
-        self.staging.mkdir(parents=True, exist_ok=True)
+        self.staging = staging
         self._versions: dict[tuple[str, int], VersionRecord] = {}
         self._commits: dict[str, VersionRecord] = {}
         self._lock = threading.Lock()
@@ -98,8 +101,6 @@ class Served:
     def _refusal(self, caller: Caller, name: str, *, contents: bool) -> tuple[str, str, HubHTTPError] | None:
         """Why the caller may not see the repository (or its files): the audited action, the reason,
         and the error to answer with; None when it may."""
-        if caller.rejected:
-            return "read", "invalid token", unauthorized()
         settings = self.access.settings(name)
         if settings is None or caller.has("read", name):
             return None
@@ -122,6 +123,9 @@ class Served:
         return kept or self._keep(self.registry.get_version(name, number))
 
     def _keep(self, record: VersionRecord) -> VersionRecord:
+        servable = [file for file in record.files if _servable(file.path)]
+        if len(servable) < len(record.files):
+            record = dataclasses.replace(record, files=servable)
         with self._lock:
             self._versions[(record.model, record.version)] = record
             self._commits[record.commit] = record
@@ -159,6 +163,14 @@ class Served:
         if latest is None:
             return []
         return [self.version(latest.model, number) for number in range(1, latest.version + 1)]
+
+
+def _servable(path: str) -> bool:
+    try:
+        validate_file_path(path)
+    except InvalidNameError:
+        return False
+    return True
 
 
 def alias_version(registry, name: str, alias: str) -> int | None:

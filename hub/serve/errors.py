@@ -1,22 +1,26 @@
 """Errors in the Hugging Face Hub's protocol: a status, an ``X-Error-Code`` and a message.
 
 Clients decide what went wrong from ``X-Error-Code`` alone (a bare 404 reads as "cannot connect"),
-and cache a missing file only when an ``EntryNotFound`` carries ``X-Repo-Commit``.
+and cache a missing file only when an ``EntryNotFound`` carries ``X-Repo-Commit``. A
+``HubHTTPError`` is Starlette's ``HTTPException`` too, so one raised while FastAPI reads a body
+(a body over its limit) keeps its status and message instead of becoming "error parsing the body".
 """
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 
 from hub.errors import HubError
 
 INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+HEADER_MESSAGE_LIMIT = 2000
 
 
-class HubHTTPError(Exception):
+class HubHTTPError(HTTPException):
     def __init__(self, status: int, message: str, code: str | None = None, *, commit: str | None = None,
                  extra: dict | None = None):
-        super().__init__(message)
+        super().__init__(status, message)
         self.status = status
         self.message = message
         self.code = code
@@ -50,12 +54,22 @@ def forbidden(message: str) -> HubHTTPError:
     return HubHTTPError(403, message, "Forbidden")
 
 
+def too_large(what: str, limit: int, setting: str) -> HubHTTPError:
+    return HubHTTPError(413, f"{what} is larger than {limit} bytes, the most this hub accepts ({setting}). File "
+                             "bytes go through LFS uploads: push with huggingface_hub, which sends them there.",
+                        "ContentTooLarge")
+
+
 def from_hub_error(error: HubError, status: int = 400) -> HubHTTPError:
     return HubHTTPError(status, error.message + (f" {error.hint}" if error.hint else ""))
 
 
 def _header_safe(message: str) -> str:
-    return " ".join(message.split()).encode("latin-1", "replace").decode("latin-1")
+    """The message on one line of printable latin-1, short enough for a header (the body has it whole):
+    a message may quote a request's path, which can hold any character."""
+    line = " ".join(message.split())
+    line = line if len(line) <= HEADER_MESSAGE_LIMIT else line[:HEADER_MESSAGE_LIMIT] + "…"
+    return "".join(c if c.isprintable() and ord(c) < 256 else "?" for c in line)
 
 
 def error_response(error: HubHTTPError) -> JSONResponse:

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response, StreamingResponse
 from hub.errors import IntegrityError
 from hub.serve import blobs, routing
 from hub.serve.auth import caller, served
-from hub.serve.errors import HubHTTPError, entry_not_found, unauthorized
+from hub.serve.errors import HubHTTPError, bad_request, entry_not_found, error_response, unauthorized
 from hub.sharing.gitids import etag, git_id, is_lfs, lfs_pointer
 from hub.sharing.record import is_record_path
 
@@ -37,10 +37,17 @@ def _next_link(request: Request, cursor: int) -> dict[str, str]:
     return {"Link": f'<{request.url.replace(query=urlencode(query))}>; rel="next"'}
 
 
+def _number(request: Request, key: str, default: int) -> int:
+    value = request.query_params.get(key) or str(default)
+    if not (value.isascii() and value.isdigit()) or len(value) > 18:
+        raise bad_request(f"'{key}' is a whole number of at most 18 digits, not '{value[:50]}'.")
+    return int(value)
+
+
 def _page(request: Request, items: list) -> JSONResponse:
     """One page of ``items``, with a ``Link: rel="next"`` header while more remain."""
-    start = int(request.query_params.get("cursor") or 0)
-    size = min(int(request.query_params.get("limit") or PAGE), PAGE)
+    start = _number(request, "cursor", 0)
+    size = min(max(_number(request, "limit", PAGE), 1), PAGE)
     page = items[start:start + size]
     headers = _next_link(request, start + size) if start + size < len(items) else {}
     return JSONResponse(page, headers=headers)
@@ -105,8 +112,6 @@ def model_info_at(repo_id: str, revision: str, request: Request):
 def list_models(request: Request):
     hub = served(request)
     who = caller(request)
-    if who.rejected:
-        raise unauthorized()
     query = request.query_params
     search = (query.get("search") or "").lower()
     author = query.get("author")
@@ -180,7 +185,7 @@ def tree(repo_id: str, revision: str, request: Request, path: str = ""):
 @router.post("/api/models/{repo_id:repo}/paths-info/{revision}")
 async def paths_info(repo_id: str, revision: str, request: Request):
     form = await request.form()
-    wanted = {path.strip("/") for path in form.getlist("paths")}
+    wanted = {path.strip("/") for path in form.getlist("paths") if isinstance(path, str)}
     hub = served(request)
     version = hub.at(caller(request), repo_id, revision)
     entries = tree_entries(hub, repo_id, version, "", recursive=True)
@@ -246,7 +251,10 @@ async def resolve(repo_id: str, revision: str, path: str, request: Request) -> R
     try:
         span = blobs.parse_range(request.headers.get("range"), file.size)
     except blobs.RangeNotSatisfiable:
-        return Response(status_code=416, headers={**headers, "Content-Range": f"bytes */{file.size}"})
+        unsatisfiable = error_response(HubHTTPError(416, f"The range asked for is not within '{path}', which has "
+                                                         f"{file.size} bytes.", "RangeNotSatisfiable", commit=commit))
+        unsatisfiable.headers["Content-Range"] = f"bytes */{file.size}"
+        return unsatisfiable
     start, end = span if span else (0, file.size - 1)
     status = 206 if span else 200
     if span:

@@ -97,7 +97,7 @@ class TextClassifier:
 
         base = Path(base)
         if not (base / "config.json").is_file():
-            raise HubError(f"The base model has no config.json: it is not a Hugging Face transformers model.",
+            raise HubError("The base model has no config.json: it is not a Hugging Face transformers model.",
                            "Pass --base naming a registered transformer, such as sentence-transformers/all-MiniLM-L6-v2.")
         codes = np.asarray(y, dtype="int64")
         self.classes_ = list(classes) or list(range(int(codes.max()) + 1))
