@@ -31,7 +31,9 @@ def badges(body: Mapping[str, Any]) -> list[str]:
     for feature in body["features"]:
         name, ratio, passed = feature["feature"], feature.get("demographic_parity_ratio"), feature.get("four_fifths_passed")
         ratio_text = f"DP ratio {ratio:.2f}" if ratio is not None else "no DP ratio"
-        if passed is None:
+        if passed is None and ratio is not None:
+            found.append(f":orange-badge[:material/help: {name}: inconclusive on four-fifths, {ratio_text}]")
+        elif passed is None:
             found.append(f":gray-badge[{name}: {ratio_text}]")
         else:
             color, icon, verdict = ("green", "check", "passes") if passed else ("red", "close", "fails")
@@ -53,7 +55,7 @@ def render(version: VersionRecord, body: Mapping[str, Any]) -> None:
         f"Measured on {rows}. Being *selected* means the model predicts {target} = {positive!r}"
         + (f" (score ≥ {provenance['decision_threshold']})" if "decision_threshold" in provenance else "")
         + ". TPR: share of truly positive rows the model selects; FPR: share of truly negative rows it selects."
-        + (f" Groups with fewer than {minimum} rows are marked as not having enough data: their rates are too noisy to compare."
+        + (f" Groups with fewer than {minimum} truly positive or truly negative rows are marked as not having enough data: their rates are too noisy to compare."
            if minimum else "")
     )
     for feature in body["features"]:
@@ -97,6 +99,9 @@ def disparity(feature: Mapping[str, Any]) -> None:
             st.badge("passes the four-fifths rule", icon=":material/check:", color="green")
         elif passed is False:
             st.badge("fails the four-fifths rule (ratio < 0.8)", icon=":material/close:", color="red")
+        elif ratio is not None:
+            st.badge("four-fifths rule inconclusive: the interval straddles 0.8", icon=":material/help:",
+                     color="orange")
     third.metric("Equalized odds difference", _number(odds), help=METRIC_HELP["eo_difference"])
 
 

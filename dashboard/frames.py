@@ -88,7 +88,7 @@ def groups_frame(feature: Mapping[str, Any], min_group_size: int | None) -> pd.D
             "Accuracy": group.get("accuracy"),
             "TPR": group.get("tpr"),
             "FPR": group.get("fpr"),
-            "Enough data": "yes" if enough else f"no (< {min_group_size} rows)" if min_group_size else "no",
+            "Enough data": "yes" if enough else f"no (< {min_group_size} positives or negatives)" if min_group_size else "no",
         }
 
     groups = feature.get("groups", [])
