@@ -36,7 +36,9 @@ st.caption(
     f"{version.created_at:%Y-%m-%d %H:%M} UTC · {len(model.versions)} version(s)"
 )
 
-reports = registry.latest_reports(version)
+# The canonical report of each evaluator heads the page (verdicts read only those); an evaluator
+# with no canonical report yet shows its newest one.
+reports = {**registry.latest_reports(version), **registry.canonical_reports(version)}
 bodies = {evaluator: state.read_report(report) for evaluator, report in reports.items()}
 verdicts = [badge for body in bodies.values() for badge in (
     explanations.badges(body) if explanations.is_explanation(body) else

@@ -82,9 +82,11 @@ def compared(parent: Mapping[str, float], child: Mapping[str, float]) -> dict[st
 
 
 def _parent_reports(registry: Registry, parent: VersionRecord) -> dict[str, dict[str, Any]]:
-    """The newest report of each evaluator on the parent's held-out rows, by evaluator."""
+    """Each evaluator's report on the parent's held-out rows, by evaluator: the canonical one where
+    it exists, so the child is judged on the parent's declared evaluation."""
     bodies = {}
-    for evaluator, report in registry.latest_reports(parent).items():
+    chosen = {**registry.latest_reports(parent), **registry.canonical_reports(parent)}
+    for evaluator, report in chosen.items():
         if report.dataset == parent.config["dataset"]:
             body = registry.read_report(report)
             if body.get("provenance", {}).get("scope", "").startswith("held-out"):
