@@ -13,6 +13,8 @@ import pytest
 
 from plugin_samples.packages import build_wheel, hub_environment, write_package
 
+from hub import PLUGIN_API_VERSION
+
 DATASET_PLUGIN = '''
 from hub import hookimpl
 from hub.specs import DatasetSpec
@@ -216,7 +218,7 @@ def test_info_shows_everything_about_one_plugin(broken):
                                        "plugin_api", "last_error")} == {
         "name": "raising", "package": "ecohub-raising", "version": "0.1.0", "status": "failed",
         "hooks": ["hub_datasets"], "requires": ["ecohub"], "entry_point": "ecohub_raising",
-        "plugin_api": {"supports": "undeclared", "hub_provides": "1.0"},
+        "plugin_api": {"supports": "undeclared", "hub_provides": PLUGIN_API_VERSION},
         "last_error": "hub_datasets raised OSError: disk on fire",
     }
     assert info["installed_by_hub"]["package"] == "ecohub-raising"
