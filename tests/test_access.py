@@ -10,7 +10,6 @@ from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import GatedRepoError, HfHubHTTPError, RepositoryNotFoundError
 
 from hub.access.policy import Access
-from hub.registry import Registry
 from hub_server import hf_offline_safe, hub_cli, new_token, register_folder, serving, write_model
 
 
@@ -18,13 +17,6 @@ from hub_server import hf_offline_safe, hub_cli, new_token, register_folder, ser
 def paths(registry_url, tmp_path):
     """A registry on each database ecohub supports: tokens and visibility live in its tables."""
     return {"url": registry_url, "store": str(tmp_path / "store")}
-
-
-@pytest.fixture
-def registry(paths):
-    registry = Registry(paths["url"], paths["store"])
-    yield registry
-    registry.close()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from huggingface_hub import HfApi, snapshot_download
 from huggingface_hub.errors import RepositoryNotFoundError
 
 from hub.access.policy import Access
-from hub.registry import Registry, naming
+from hub.registry import naming
 from hub.serve.staging import Staging
 from hub_server import hf_offline_safe, hub_cli, new_token, register_folder, serving, write_model
 
@@ -29,13 +29,6 @@ NDJSON = {"Content-Type": "application/x-ndjson"}
 @pytest.fixture
 def paths(registry_url, tmp_path):
     return {"url": registry_url, "store": str(tmp_path / "store")}
-
-
-@pytest.fixture
-def registry(paths):
-    registry = Registry(paths["url"], paths["store"])
-    yield registry
-    registry.close()
 
 
 @pytest.fixture
