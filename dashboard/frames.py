@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterable, Mapping, Sequence
+from urllib.parse import urlencode
 
 import pandas as pd
 
-from hub.registry import ModelRecord, VersionRecord
+from hub.jobs.metrics import HEADLINE_METRICS
+from hub.registry import ModelSummary, VersionRecord
+from hub.registry.signoff import SignOff
 
-KEY_METRICS = ("accuracy", "roc_auc", "f1")
-METRIC_LABELS = {"accuracy": "Accuracy", "roc_auc": "ROC AUC", "f1": "F1", "precision": "Precision",
-                 "recall": "Recall", "log_loss": "Log loss"}
+# The headline metrics of every task (binary, multi-class, regression); a version has those of its own.
+KEY_METRICS = tuple(dict.fromkeys(key for keys in HEADLINE_METRICS.values() for key in keys))
+METRIC_LABELS = {"accuracy": "Accuracy", "roc_auc": "ROC AUC", "f1": "F1", "f1_macro": "Macro F1",
+                 "precision": "Precision", "recall": "Recall", "log_loss": "Log loss", "mae": "MAE",
+                 "rmse": "RMSE", "r2": "R²"}
 
 
 def format_value(value: Any) -> str:
@@ -31,39 +36,58 @@ def trained_on(version: VersionRecord) -> str:
     return ", ".join(names) or str(version.config.get("dataset", "—"))
 
 
-def reports_of(version: VersionRecord) -> str:
-    return ", ".join(sorted({report.evaluator for report in version.reports})) or "none"
-
-
-def _version_row(version: VersionRecord) -> dict[str, Any]:
+def headline(version: VersionRecord) -> dict[str, float]:
+    """The held-out headline metrics this version has, in :data:`KEY_METRICS` order."""
     test = version.metrics.get("test", {})
-    return {
-        "Model": version.model,
-        "Version": version.version,
-        "License": version.license,
-        "Model type": version.model_type,
-        "Trained on": trained_on(version),
-        **{f"Test {metric_label(key)}": test.get(key) for key in KEY_METRICS},
-        "Reports": reports_of(version),
-        "Registered": f"{version.created_at:%Y-%m-%d %H:%M} UTC",
-    }
+    return {key: test[key] for key in KEY_METRICS if test.get(key) is not None}
 
 
-def models_frame(models: Sequence[ModelRecord]) -> pd.DataFrame:
-    """One row per model, describing its latest version."""
+def aliases_text(aliases: Mapping[str, int]) -> str:
+    """Where a model's aliases point, as ``production → v3, staging → v4``."""
+    return ", ".join(f"{alias} → v{number}" for alias, number in sorted(aliases.items())) or "—"
+
+
+def review_status(sign_off: SignOff | None) -> str:
+    """The latest decision on a version in a few words, or that nobody has made one."""
+    if sign_off is None:
+        return "not reviewed"
+    return f"{'approved' if sign_off.approved else 'rejected'} by {sign_off.actor}, {sign_off.at:%Y-%m-%d}"
+
+
+def permalink(model: str, version: int) -> str:
+    """The Model version page of one version, relative to the dashboard's root so a base path is kept."""
+    return "model?" + urlencode({"model": model, "version": version})
+
+
+def search_frame(found: Sequence[ModelSummary], reviews: Mapping[str, SignOff | None]) -> pd.DataFrame:
+    """One row per search result: its latest version, aliases, review status and permalink."""
+    keys = [key for key in KEY_METRICS if any(key in headline(summary.latest) for summary in found)]
     rows = []
-    for model in models:
-        if model.latest is None:
-            continue
-        row = _version_row(model.latest)
-        row["Version"] = f"v{model.latest.version} of {len(model.versions)}"
-        rows.append(row)
+    for summary in found:
+        latest = summary.latest
+        numbers = headline(latest)
+        rows.append({
+            "Model": summary.name, "Open": permalink(summary.name, latest.version), "Latest": latest.version,
+            "Aliases": aliases_text(summary.aliases), "Review": review_status(reviews.get(latest.ref)),
+            "License": latest.license, "Task": latest.task, "Model type": latest.model_type,
+            "Trained on": trained_on(latest), **{f"Test {metric_label(key)}": numbers.get(key) for key in keys},
+            "Versions": summary.version_count, "Registered": f"{latest.created_at:%Y-%m-%d %H:%M} UTC",
+        })
     return pd.DataFrame(rows)
 
 
-def versions_frame(models: Sequence[ModelRecord]) -> pd.DataFrame:
-    """Every version of every model, newest first within each model."""
-    return pd.DataFrame([_version_row(v) for m in models for v in reversed(m.versions)])
+def files_frame(version: VersionRecord, store, base_files: Iterable[str]) -> pd.DataFrame:
+    """Each file's bytes as pulled against the bytes the store holds for it beyond what the base
+    versions (``base_files``, their sha256) already hold: a fine-tune that shares frozen tensors
+    with its base stores only what changed (see ``Store.stored_size``)."""
+    base = list(base_files)
+    held_by_base = store.stored_size(base)
+    rows = [{"File": file.path, "Logical bytes": file.size,
+             "Stored bytes": store.stored_size([file.sha256]),
+             "New beyond base": store.stored_size([*base, file.sha256]) - held_by_base,
+             "Pickle": "yes: loading runs code" if file.pickle else "no", "sha256": file.sha256}
+            for file in version.files]
+    return pd.DataFrame(rows)
 
 
 def metrics_frame(metrics: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:

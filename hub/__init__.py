@@ -9,7 +9,7 @@ import pluggy
 
 __version__ = "0.1.0"
 
-PLUGIN_API_VERSION = "1.1"
+PLUGIN_API_VERSION = "1.2"
 """The version of the hook interface. A plugin declares the range it supports as
 ``HUB_PLUGIN_API = ">=1,<2"``; a minor bump adds hooks or spec fields, a major bump breaks some."""
 

@@ -221,8 +221,30 @@ class EvaluationInput:
     task: str = TABULAR_CLASSIFICATION
     classes: tuple[Any, ...] = ()
     options: Mapping[str, Any] = field(default_factory=dict)
-    """What the user asked of this run beyond the defaults, e.g. ``{"rows": [17]}`` from
-    ``hub explain --row 17``; an evaluator reads the keys it documents and records what it used."""
+    """What the user asked of this run beyond the defaults: the evaluator's declared
+    :class:`EvaluatorOption` values (``hub evaluate --option shap.sample_rows=2000``), checked and
+    converted by the core, and ``"rows"``, the evaluation rows ``hub explain --row`` asks about.
+    An evaluator records what it used in its report."""
+    progress: ProgressCallback = no_progress
+    """Call it with a short step and the evaluator's own fraction done (0 to 1) as a long
+    evaluation goes; the core maps it into the run's overall progress. (Plugin API 1.2.)"""
+
+
+@dataclass(frozen=True)
+class EvaluatorOption:
+    """A setting a user may pass an evaluator: ``hub evaluate --option EVALUATOR.NAME=VALUE``.
+
+    The core refuses names an evaluator does not declare and converts each value to ``type``
+    (``int``, ``float``, ``bool`` or ``str``) within ``minimum`` and ``maximum`` before the
+    evaluator runs, so a typo is an error naming the evaluator and the key, never a setting
+    silently ignored. (Plugin API 1.2.)
+    """
+
+    name: str
+    description: str
+    type: type = int
+    minimum: float | None = None
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)
@@ -231,7 +253,8 @@ class EvaluatorSpec:
 
     ``evaluate`` returns a JSON-serialisable mapping, stored with the version as the report's
     source of truth; ``summarize`` turns that mapping into a few readable lines for a terminal.
-    ``frameworks`` limits which models it applies to (empty means any).
+    ``frameworks`` limits which models it applies to (empty means any); ``options`` are the
+    settings it reads from ``EvaluationInput.options``.
     """
 
     name: str
@@ -240,6 +263,7 @@ class EvaluatorSpec:
     evaluate: Callable[[EvaluationInput], Mapping[str, Any]]
     summarize: Callable[[Mapping[str, Any]], str]
     frameworks: tuple[str, ...] = ()
+    options: tuple[EvaluatorOption, ...] = ()
 
     def applies_to(self, framework: str) -> bool:
         return not self.frameworks or framework in self.frameworks

@@ -171,7 +171,7 @@ def test_each_broken_plugin_is_reported_by_name_and_package_while_the_hub_works(
     assert plugins["raising"]["errors"] == ["hub_datasets raised OSError: disk on fire"]
     assert plugins["wrong-type"]["errors"] == ["hub_models returned str, expected ModelSpec"]
     assert plugins["duplicate"]["errors"] == ["dataset 'german-credit' is already provided by plugin 'datasets'"]
-    assert plugins["future"]["errors"][0].startswith("supports plugin API >=2, but ecohub 0.1.0 provides plugin API 1.1")
+    assert plugins["future"]["errors"][0].startswith(f"supports plugin API >=2, but ecohub 0.1.0 provides plugin API {PLUGIN_API_VERSION}")
     assert plugins["typo"]["errors"] == ["hub_evaluator is not an ecohub hook (did you mean hub_evaluators?)"]
     assert plugins["datasets"]["status"] == "ok"
     datasets = {d["name"]: d["plugin"] for d in json.loads(broken.hub("datasets", "list", "--json").stdout)}

@@ -21,6 +21,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("hub.commands.card:card", "Show or edit a version's model card (Hugging Face README.md)."),
     "license": ("hub.commands.license:license", "Check the license policy over a version's lineage."),
     "audit": ("hub.commands.audit:audit", "Who registered, promoted or overrode what, when and why."),
+    "signoff": ("hub.commands.signoff:signoff", "Approve or reject a version as its reviewer, with a comment."),
     "verify": ("hub.commands.verify:verify", "Re-hash every stored file the registry refers to."),
     "gc": ("hub.commands.gc:gc", "Remove stored files no version refers to, after a grace period."),
     "train": ("hub.commands.train:train", "Train a model on a dataset and register it as a new version."),

@@ -18,6 +18,13 @@ import click
 from hub.commands import location
 
 SHUTDOWN_GRACE_SECONDS = 10
+OFFLINE = (
+    "--browser.gatherUsageStats", "false",  # the browser would report usage to Streamlit's servers
+    "--server.showEmailPrompt", "false",  # a first run would ask for an email and post it to Streamlit
+)
+"""Settings that keep Streamlit from contacting any other host. The pages' own assets (favicon,
+fonts, scripts) are served by this server; ``tests/test_dashboard_browser.py`` checks every
+request a browser makes stays on it."""
 
 
 def app_path() -> Path:
@@ -34,8 +41,8 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "--server.port", str(port),
         "--server.address", host,
         "--server.headless", "true",
-        "--browser.gatherUsageStats", "false",
         "--client.toolbarMode", "minimal",  # a review tool: no "Deploy" button or developer menu
+        *OFFLINE,
     ]
 
 

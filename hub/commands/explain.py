@@ -7,8 +7,6 @@ same rows, and prints each asked-for row's contributions.
 
 from __future__ import annotations
 
-import dataclasses
-
 import click
 
 from hub.commands import open_registry, parse_ref
@@ -21,31 +19,25 @@ SHOWN_CONTRIBUTIONS = 10
 @click.argument("ref", metavar="MODEL[:VERSION]")
 @click.option("--row", "rows", type=click.IntRange(min=0), multiple=True, required=True,
               help="Position of an evaluation row (0 is the first held-out row); repeat for several.")
-@click.option("--sample-rows", type=click.IntRange(1, 100_000),
-              help="Rows behind global importance [default: the evaluator's, recorded in the report].")
+@click.option("--sample-rows", type=int,
+              help="Rows behind global importance (the evaluator's sample_rows option) [default: the "
+                   "evaluator's, recorded in the report].")
 @click.option("--evaluator", default="shap", show_default=True, help="Explanation evaluator to run.")
 @click.option("--dataset", help="Dataset to explain on [default: the one the version was trained on].")
 @click.option("--json", "as_json", is_flag=True, help="Print the asked-for rows' explanations as JSON.")
 @click.pass_context
 def explain(ctx, ref, rows, sample_rows, evaluator, dataset, as_json) -> None:
     """Explain chosen evaluation rows of a version, and store the report with them."""
-    from hub.jobs.canonical import judged_rows
-    from hub.jobs.evaluation import (chosen_evaluators, evaluation_input, evaluation_rows, run_evaluators,
-                                     store_reports)
-    from hub.jobs.loading import loaded_version
+    from hub.jobs.evaluation import evaluate
     from hub.plugins.manager import installed_plugins
 
     name, version = parse_ref(ref)
-    plugins, registry = installed_plugins(), open_registry(ctx)
+    registry = open_registry(ctx)
     record = registry.get_version(name, version)
-    chosen = chosen_evaluators(plugins, record, [evaluator])
-    options = {"rows": list(rows), **({"sample_rows": sample_rows} if sample_rows else {})}
+    options = {evaluator: {"sample_rows": sample_rows}} if sample_rows is not None else None
     with progress_bar(f"Explaining {ref}") as progress:
-        judged = judged_rows(plugins, record, evaluation_rows(plugins, record.config, dataset), None)
-        with loaded_version(plugins, registry, record) as loaded:
-            inputs = dataclasses.replace(evaluation_input(loaded.model, record, judged), options=options)
-            bodies = run_evaluators(plugins, chosen, inputs, judged, progress)
-        (result,) = store_reports(plugins, registry, record, judged.dataset, bodies)
+        (result,) = evaluate(installed_plugins(), registry, record.model, record.version, dataset=dataset,
+                             evaluators=[evaluator], options=options, explain_rows=rows, progress=progress)
     asked = [entry for entry in result.body.get("local", []) if entry.get("case") == "requested"]
     if as_json:
         emit_json(asked)

@@ -10,6 +10,7 @@ A model matches when one of its versions satisfies the whole expression. Filters
     created>=2025-01-31    also >, <, <=; a date or an ISO time, in UTC
     base:acme/llama        made directly from that model (``:3`` for one version, ``hf:...`` for external)
     ancestor:acme/llama    made from it at any depth: every model derived from it
+    alias:production       the version an alias points at
 
 A value with spaces is quoted: ``tag:owner="Ana Maria"``. ``AND`` binds tighter than ``OR``, and
 filters side by side are ANDed:
@@ -25,7 +26,7 @@ from dataclasses import dataclass
 from hub.errors import InvalidNameError
 
 TOKEN = re.compile(r'\s*(?:(?P<paren>[()])|(?P<atom>[a-z]+(?::|>=|<=|>|<)(?:[^\s()"]*"[^"]*"|[^\s()]+))|(?P<word>\S+))')
-FIELDS = ("name", "tag", "license", "task", "framework", "dataset", "created", "base", "ancestor")
+FIELDS = ("name", "tag", "license", "task", "framework", "dataset", "created", "base", "ancestor", "alias")
 SEARCH_HINT = ("Write filters such as name:acme/* tag:team=risk license:mit created>=2025-01-01, "
                "joined by AND, OR and parentheses; 'hub models search --help' lists them all.")
 

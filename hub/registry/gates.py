@@ -18,6 +18,7 @@ version's *canonical* reports only (:mod:`hub.registry.reports`)::
           - fairness: equalized_odds_difference
             at_most: 0.2                   # the interval's upper bound
             columns: [sex]                 # only these columns (default: every declared one)
+          - signoff: approved              # a reviewer approved it, having seen these reports
 
 Reports that arrived with a version from another hub are ``imported`` (:mod:`hub.sharing.restore`)
 and decide nothing by default: the version is evaluated again here before promotion. A policy
@@ -52,7 +53,7 @@ DEFAULT: dict[str, Any] = {"gates": [
 and the four-fifths rule holding, with confidence, for every declared sensitive column."""
 
 EVALUATE_AGAIN, ACCEPT_IMPORTED = "evaluate", "accept"
-REQUIREMENT_KINDS = ("canonical", "explanation", "fairness")
+REQUIREMENT_KINDS = ("canonical", "explanation", "fairness", "signoff")
 MAX_GATES = 50
 POLICY_HINT = "See docs/gates.md for the format (hub gates show prints the policy in force)."
 
@@ -123,6 +124,8 @@ def _requirement(gate: str, item: Any) -> dict[str, Any]:
         raise HubError(f"Gate '{gate}': '{kind}' names a report kind or metric, not {item[kind]!r}.", POLICY_HINT)
     if kind == "explanation" and item[kind] != "valid":
         raise HubError(f"Gate '{gate}': the explanation requirement is 'explanation: valid'.", POLICY_HINT)
+    if kind == "signoff" and item[kind] != "approved":
+        raise HubError(f"Gate '{gate}': the sign-off requirement is 'signoff: approved'.", POLICY_HINT)
     if kind == "fairness":
         bounds = [key for key in ("at_least", "at_most") if key in item]
         if len(bounds) != 1 or not _finite(item[bounds[0]]):
@@ -149,6 +152,8 @@ def describe(requirement: Mapping[str, Any]) -> str:
         return f"canonical {requirement['canonical']} report"
     if "explanation" in requirement:
         return "explanation valid"
+    if "signoff" in requirement:
+        return "signed off: approved"
     bound = "≥" if "at_least" in requirement else "≤"
     threshold = requirement.get("at_least", requirement.get("at_most"))
     columns = requirement.get("columns", "declared")
@@ -157,16 +162,23 @@ def describe(requirement: Mapping[str, Any]) -> str:
 
 
 def judge(policy: Mapping[str, Any], action: str, target: str, ref: str,
-          reports: Mapping[str, tuple[Any, Callable[[], Mapping[str, Any]]]]) -> list[GateResult]:
+          reports: Mapping[str, tuple[Any, Callable[[], Mapping[str, Any]]]],
+          signed_off: Callable[[], tuple[bool, str]]) -> list[GateResult]:
     """Every requirement of every gate that applies to ``action`` on ``target``.
 
-    ``reports`` maps a report kind to its canonical ``ReportRecord`` and a function reading its body.
+    ``reports`` maps a report kind to its canonical ``ReportRecord`` and a function reading its body;
+    ``signed_off`` says whether the latest sign-off approves the current canonical reports, and why
+    (:func:`hub.registry.signoff.verdict`), read only when a gate requires it.
     """
     results = []
     for gate in policy["gates"]:
         if not applies(gate, action, target):
             continue
         for requirement in gate["require"]:
+            if "signoff" in requirement:
+                approved, detail = signed_off()
+                results.append(GateResult(gate["name"], describe(requirement), PASS if approved else FAIL, detail))
+                continue
             status, detail = _judge_one(requirement, ref, reports)
             results.append(GateResult(gate["name"], describe(requirement), status, detail))
     return results

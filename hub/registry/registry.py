@@ -26,7 +26,7 @@ from hub import config
 from hub.registry import licenses
 from hub.errors import (EvaluationError, HubError, InvalidNameError, LicenseError, UnknownNameError,
                         UnsafeArtifactError)
-from hub.registry import audit, cards, gates, hashing, naming, policy, reading, registration, schema, search
+from hub.registry import audit, cards, gates, hashing, naming, policy, reading, registration, schema, search, signoff
 from hub.registry import reports as reports_
 from hub.registry.events import NoHooks, RegistryHooks
 from hub.registry.lineage import DATASET, DATASET_RELATION, Parent, ancestors, descendants, resolve
@@ -333,7 +333,10 @@ class Registry:
                                         .where(cards_.c.version_id == version_id)).first()
             description = connection.execute(select(models.c.description).where(
                 models.c.namespace == namespace, models.c.name == short)).scalar_one()
-        metadata, body = (edited.metadata, edited.body) if edited else ({}, cards.default_body(record, description))
+        # The model's description was written by its first version (``hub train`` writes what that version
+        # is, "gradient-boosted trees…"): a later version, perhaps of another model type, must not claim it.
+        about = description if record.version == 1 else ""
+        metadata, body = (edited.metadata, edited.body) if edited else ({}, cards.default_body(record, about))
         return cards.render(record, self.check_license(record.ref), metadata, body, self.card_fairness(record))
 
     def card_fairness(self, version: VersionRecord) -> cards.Fairness | None:
@@ -419,9 +422,36 @@ class Registry:
         or "push") on ``target``, from its canonical reports only. Publish checks (ecohub-review's
         ``production-review``) call this and block on what is not a pass."""
         _, policy_ = self.gate_policy(version.model)
-        by_kind = {report.kind: (report, functools.partial(self.read_report, report))
-                   for report in self.canonical_reports(version).values()}
-        return gates.judge(policy_, action, target, version.ref, by_kind)
+        canonical = self.canonical_reports(version)
+        by_kind = {report.kind: (report, functools.partial(self.read_report, report)) for report in canonical.values()}
+        return gates.judge(policy_, action, target, version.ref, by_kind,
+                           lambda: signoff.verdict(self.latest_sign_off(version), canonical))
+
+    # -- sign-off --------------------------------------------------------------------------
+
+    def sign_off(self, ref: str, decision: str, comment: str = "", *, reports_seen: Iterable[str],
+                 actor: str | None = None) -> signoff.SignOff:
+        """Record a reviewer's decision (``approve`` or ``reject``) on a version, with the sha256 of
+        each of its reports the reviewer read; see :mod:`hub.registry.signoff`. Audited, never edited."""
+        record, actor = self.resolve(ref), audit.current_actor(actor)
+        found = signoff.details(record, decision, comment, reports_seen, actor)
+        with schema.writing(self.engine) as connection:
+            audit.record(connection, actor, signoff.ACTION, record.ref, None, found)
+        return self.sign_offs(record)[0]
+
+    def sign_offs(self, version: VersionRecord, *, limit: int = 100) -> list[signoff.SignOff]:
+        """A version's sign-off decisions, newest first."""
+        query = (select(events).where(events.c.action == signoff.ACTION, events.c.target == version.ref)
+                 .order_by(events.c.id.desc()).limit(limit))
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return [signoff.from_event(AuditRecord(id=row.id, at=row.at, actor=row.actor, action=row.action,
+                                               target=row.target, justification=row.justification,
+                                               details=row.details)) for row in rows]
+
+    def latest_sign_off(self, version: VersionRecord) -> signoff.SignOff | None:
+        found = self.sign_offs(version, limit=1)
+        return found[0] if found else None
 
     def export_files(self, name: str, version: int | None, dest: Path) -> VersionRecord:
         """Write a version's files under ``dest``, each checked against its sha256.

@@ -82,6 +82,8 @@ class Compiler:
         if node.field == "dataset":
             return exists().where(edges.c.model_id == models.c.id, edges.c.parent_kind == DATASET,
                                   self._ref_matches(node.value))
+        if node.field == "alias":
+            return exists().where(aliases.c.model_id == models.c.id, aliases.c.name == self.bind(node.value))
         if node.field == "base":
             return exists().where(edges.c.model_id == models.c.id, self._parent(node.value))
         if node.field == "ancestor":
@@ -152,6 +154,9 @@ class Compiler:
         moment = self.bind(moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment, column.type)
         return {">": column > moment, ">=": column >= moment, "<": column < moment, "<=": column <= moment}[node.op]
 
+    def _alias(self, node: Filter) -> ColumnElement:
+        return exists().where(aliases.c.version_id == self.v.c.id, aliases.c.name == self.bind(node.value))
+
     def _base(self, node: Filter) -> ColumnElement:
         return exists().where(edges.c.version_id == self.v.c.id, self._parent(node.value))
 
@@ -201,7 +206,7 @@ class Compiler:
         return condition
 
 
-NARROWED = ("tag", "license", "dataset", "base", "ancestor")
+NARROWED = ("tag", "license", "dataset", "base", "ancestor", "alias")
 
 
 def decided_by_model(node: Node) -> bool:

@@ -126,3 +126,59 @@ def test_promoting_an_unevaluated_version_to_production_is_blocked_with_the_reas
     assert ("production-review: production: canonical explanation report: no explanation report from the declared "
             "evaluation: run 'hub evaluate credit:2'") in " ".join(result.output.split())
 
+
+
+
+@pytest.fixture(scope="module")
+def versioned_registry(tmp_path_factory):
+    """credit v1 evaluated and aliased staging; v2 and v3 (the latest) not evaluated."""
+    from hub.cli import cli
+
+    where = ["--registry", f"sqlite:///{tmp_path_factory.mktemp('overview') / 'registry.db'}"]
+    runner = CliRunner()
+    train = ["train", "--dataset", "german-credit", "--model", "logistic-regression", "--register", "credit"]
+    for args in (train, ["evaluate", "credit"], ["alias", "set", "credit:1", "staging"], [*train, "--seed", "1"],
+                 [*train, "--seed", "2"]):
+        result = runner.invoke(cli, [*where, *args])
+        assert result.exit_code == 0, result.output
+    return where[1]
+
+
+def test_fairness_overview_judges_every_version_and_names_its_aliases(versioned_registry):
+    from hub.registry import Registry
+
+    from ecohub_review.page import NO_REPORT, overview_rows
+
+    registry = Registry(versioned_registry)
+    every, narrow = overview_rows(registry), overview_rows(registry, aliased_and_latest_only=True)
+    registry.close()
+
+    assert [(row["Version"], row["Feature"], row["Aliases"], row["Latest"]) for row in every] == [
+        (3, NO_REPORT, "", "latest"), (2, NO_REPORT, "", ""),
+        (1, "sex", "staging", ""), (1, "age", "staging", "")]
+    assert all(row["Four-fifths"] in ("pass", "fail", "inconclusive") for row in every if row["Version"] == 1)
+    assert [row["Version"] for row in narrow] == [3, 1, 1]
+
+
+def overview_page():
+    """The plugin's page as the dashboard runs it, on the registry the test names."""
+    import os
+
+    from hub.registry import Registry
+
+    from ecohub_review.page import render
+
+    render(Registry(os.environ["OVERVIEW_REGISTRY"]))
+
+
+def test_fairness_overview_page_draws_every_version_and_narrows_on_request(versioned_registry, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("OVERVIEW_REGISTRY", versioned_registry)
+    app = AppTest.from_function(overview_page, default_timeout=60).run()
+    assert not app.exception, [e.value for e in app.exception]
+    assert list(app.dataframe[0].value["Version"]) == [3, 2, 1, 1]
+
+    app.toggle[0].set_value(True).run()
+
+    assert list(app.dataframe[0].value["Version"]) == [3, 1, 1]

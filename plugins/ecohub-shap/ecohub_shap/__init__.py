@@ -1,15 +1,17 @@
 """ecohub-shap: SHAP explanations of any model ecohub trains, stored as a report.
 
 The evaluator modules import shap, numpy and the model's libraries at their top, so they are
-imported only when an evaluation runs; listing plugins loads nothing but this file and the summary.
+imported only when an evaluation runs; listing plugins loads nothing but this file, the options
+and the summary.
 """
 
 from hub import hookimpl
 from hub.specs import EvaluatorSpec
 
+from ecohub_shap.options import OPTIONS
 from ecohub_shap.summary import summarize
 
-HUB_PLUGIN_API = ">=1,<2"
+HUB_PLUGIN_API = ">=1.2,<2"
 
 
 def evaluate(inputs):
@@ -28,5 +30,6 @@ def hub_evaluators():
             description="SHAP values (Tree, Linear, Permutation, text Partition): importance, any row, validity",
             evaluate=evaluate,
             summarize=summarize,
+            options=OPTIONS,
         )
     ]

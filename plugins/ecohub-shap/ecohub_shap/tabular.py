@@ -25,14 +25,18 @@ from scipy.special import expit, logit, softmax
 from shap.utils._exceptions import InvalidModelError  # shap exports it nowhere public
 
 from hub.errors import EvaluationError
-from hub.specs import TABULAR_REGRESSION
+from hub.specs import TABULAR_REGRESSION, ProgressCallback
 
 from ecohub_shap.features import source_features, sum_by_feature
 
+PROGRESS_STEPS = 10
+"""Batches per background half: rows are explained a batch at a time so a long evaluation reports
+its progress; the values do not depend on the batches."""
 PERMUTATIONS = 2
 """Antithetic permutations per explained row for the Permutation explainer: it is exact after one
 for models with at most pairwise interactions; a second averages out some higher-order ones."""
 BATCH_ROWS = 20_000
+JITTER_ROWS = 50
 PROBABILITY_FLOOR = 1e-12
 
 
@@ -44,26 +48,44 @@ class Explained:
     base_values: np.ndarray  # outputs
     model_output: np.ndarray  # rows x outputs: what the model itself gives, for the additivity check
     per_background: list[np.ndarray]  # the values against each background half alone
+    jitter: float = 0.0  # how far the model's output for a row moves with the rows batched with it
 
 
-def _averaged(parts: list[tuple[np.ndarray, np.ndarray]], model_output: np.ndarray) -> Explained:
+def _batched(explainers: list, rows: int, explain_batch: Callable[[Any, int, np.ndarray], tuple[np.ndarray, np.ndarray]],
+             progress: ProgressCallback) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Each explainer's (values, base values) for ``rows`` rows, ``explain_batch(explainer, number,
+    indices)`` a batch at a time, reporting after each batch."""
+    batches = np.array_split(np.arange(rows), min(PROGRESS_STEPS, max(rows, 1)))
+    parts = []
+    for h, explainer in enumerate(explainers):
+        values, base = [], None
+        for b, batch in enumerate(batches):
+            batch_values, base = explain_batch(explainer, b, batch)
+            values.append(batch_values)
+            progress(f"background {h + 1} of {len(explainers)}: {batch[-1] + 1 if len(batch) else 0} of {rows} rows",
+                     (h * len(batches) + b + 1) / (len(explainers) * len(batches)))
+        parts.append((np.concatenate(values), base))
+    return parts
+
+
+def _averaged(parts: list[tuple[np.ndarray, np.ndarray]], model_output: np.ndarray, jitter: float = 0.0) -> Explained:
     """Interventional SHAP values are an average over background rows, so the values against the
     union of equal-sized halves are the mean of the values against each half: one pass gives both
     the report's values and the two explanations whose rankings the stability check compares."""
     values = [v for v, _ in parts]
-    return Explained(np.mean(values, axis=0), np.mean([b for _, b in parts], axis=0), model_output, values)
+    return Explained(np.mean(values, axis=0), np.mean([b for _, b in parts], axis=0), model_output, values, jitter)
 
 
 @dataclass
 class TabularExplainer:
-    """One explainer per background half; ``explain(positions)`` explains evaluation rows."""
+    """One explainer per background half; ``explain(positions, progress)`` explains evaluation rows."""
 
     name: str
     reason: str
     estimand: str
     output_space: str
     features: list[str]
-    explain: Callable[[np.ndarray], Explained]
+    explain: Callable[[np.ndarray, ProgressCallback], Explained]
 
 
 def output_names(inputs) -> list[str]:
@@ -118,10 +140,11 @@ def _sklearn_exact(inputs, preprocess, estimator, backgrounds) -> TabularExplain
             values = values[:, :, None]
         return sum_by_feature(values, owners)[1], np.atleast_1d(np.asarray(explainer.expected_value, "float64"))
 
-    def explain(positions: np.ndarray) -> Explained:
+    def explain(positions: np.ndarray, progress: ProgressCallback) -> Explained:
         rows = transformed(positions)
         own_output, _ = _margin(inputs, estimator, rows, np.asarray(inputs.y_score)[positions])
-        return _averaged([one(explainer, rows) for explainer in explainers], own_output)
+        parts = _batched(explainers, len(rows), lambda explainer, _, batch: one(explainer, rows[batch]), progress)
+        return _averaged(parts, own_output)
 
     return TabularExplainer(name, reason, "interventional", space, features, explain)
 
@@ -229,13 +252,16 @@ def _permutation(inputs, backgrounds: list[np.ndarray], why_not: str) -> Tabular
     coded = CodedTable(inputs.X)
     output, space = model_output(inputs)
     features = [str(column) for column in coded.columns]
-    # The same seed gives both halves the same permutations, so their mean is the values against both.
     explainers = [shap.PermutationExplainer(lambda codes: output(coded.table(codes)),
                                             _masker(coded.codes[background]), seed=inputs.seed)
                   for background in backgrounds]
     evaluations = PERMUTATIONS * (2 * len(features) + 1)
 
-    def one(explainer, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def one(explainer, number: int, positions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # shap draws permutations from numpy's global generator, seeded once when an explainer is
+        # made. Seeding it per batch gives both halves the same permutations of each row, so their
+        # mean is exactly the values against the whole background.
+        np.random.seed(inputs.seed + number)
         explanation = explainer(coded.codes[positions], max_evals=evaluations,
                                 batch_size=max(1, BATCH_ROWS // len(backgrounds[0])), silent=True)
         values = np.asarray(explanation.values, dtype="float64")
@@ -244,8 +270,14 @@ def _permutation(inputs, backgrounds: list[np.ndarray], why_not: str) -> Tabular
             values, base = values[:, :, None], base.reshape(-1, 1)
         return values, base[0]
 
-    def explain(positions: np.ndarray) -> Explained:
-        return _averaged([one(explainer, positions) for explainer in explainers], output(inputs.X.iloc[positions]))
+    def explain(positions: np.ndarray, progress: ProgressCallback) -> Explained:
+        parts = _batched(explainers, len(positions),
+                         lambda explainer, number, batch: one(explainer, number, positions[batch]), progress)
+        together = output(inputs.X.iloc[positions])
+        # A dynamically quantized model scales its activations per batch, so its output for a row
+        # depends on the other rows in the call: scored alone, a few rows show by how much.
+        alone = np.vstack([output(inputs.X.iloc[[row]]) for row in positions[:JITTER_ROWS]])
+        return _averaged(parts, together, float(np.max(np.abs(alone - together[:JITTER_ROWS]), initial=0.0)))
 
     reason = (f"{why_not}; Permutation calls the model on batches of masked rows "
               f"({evaluations} evaluations per row, {PERMUTATIONS} antithetic permutations)")

