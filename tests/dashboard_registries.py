@@ -92,7 +92,7 @@ def task_registry(root: Path) -> config.Location:
 def text_registry(root: Path) -> config.Location:
     """sms-spam v1: a MiniLM ``text-head`` trained on 48 messages, explained on a few texts at 20 masked strings each."""
     from hub.commands.demo import register_base_model
-    from hub.dashboard.explanations import explain
+    from hub.jobs.evaluation import evaluate
     from hub.jobs.training import train
     from hub.plugins.manager import installed_plugins
 
@@ -101,7 +101,8 @@ def text_registry(root: Path) -> config.Location:
     base = register_base_model(plugins, registry, "sentence-transformers/all-MiniLM-L6-v2")
     version = train(plugins, registry, dataset="sms-spam", model_type="text-head", name="sms-spam", base=base.ref,
                     params={"max_length": 24, "max_steps": 2, "batch_size": 8}, max_rows=48, test_size=0.02)
-    explain(registry, version, {"sample_rows": 1, "max_evals": 20})
+    evaluate(plugins, registry, version.model, version.version, evaluators=["shap"],
+             options={"shap": {"sample_rows": 1, "max_evals": 20}})
     registry.close()
     return where
 

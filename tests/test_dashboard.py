@@ -1,86 +1,26 @@
-"""The dashboard as a reviewer sees it, run with Streamlit's AppTest against real registries.
+"""Dashboard pieces that need no running page: chart and table builders, and ``hub dashboard``.
 
-The registry fixture trains and evaluates a real model through ``hub.jobs.training`` and
-``hub.jobs.evaluation``, so the pages are checked against the reports the plugins actually write.
+Each page is tested with AppTest in its own ``test_dashboard_<page>_page.py`` and in a real
+browser in ``test_dashboard_browser.py``.
 """
 
 from __future__ import annotations
-
-import re
 
 import importlib.util
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from streamlit.testing.v1 import AppTest
 
 from hub import config
 from hub.cli import cli
 from hub.dashboard import charts, frames
-from hub.jobs.evaluation import evaluate
-from hub.plugins.manager import installed_plugins
-from hub.registry import Registry
-from hub.jobs.training import train
 
 APP = Path(list(importlib.util.find_spec("hub.dashboard").submodule_search_locations)[0]) / "app.py"
-RUN_TIMEOUT = 120
 
 
 def make_location(root: Path) -> config.Location:
     return config.resolve(f"sqlite:///{root / 'registry.db'}", root / "hub-store")
-
-
-@pytest.fixture(scope="module")
-def reviewed_registry(tmp_path_factory) -> config.Location:
-    """credit-risk v1 with SHAP and fairness reports on sex and age, an unevaluated v2, and loan-screen v1."""
-    location = make_location(tmp_path_factory.mktemp("registry"))
-    registry, plugins = Registry(location.url, location.store), installed_plugins()
-    first = train(plugins, registry, dataset="german-credit", model_type="gradient-boosting", name="credit-risk")
-    evaluate(plugins, registry, first.model, first.version, sensitive=["sex", "age"])
-    train(plugins, registry, dataset="german-credit", model_type="gradient-boosting", name="credit-risk", seed=1)
-    train(plugins, registry, dataset="german-credit", model_type="logistic-regression", name="loan-screen")
-    registry.close()
-    return location
-
-
-@pytest.fixture
-def reviewed(reviewed_registry, monkeypatch) -> config.Location:
-    monkeypatch.setenv("HUB_REGISTRY_URL", reviewed_registry.url)
-    monkeypatch.setenv("HUB_STORE", str(reviewed_registry.store))
-    return reviewed_registry
-
-
-@pytest.fixture
-def empty(tmp_path, monkeypatch) -> config.Location:
-    location = make_location(tmp_path)
-    monkeypatch.setenv("HUB_REGISTRY_URL", location.url)
-    monkeypatch.setenv("HUB_STORE", str(location.store))
-    return location
-
-
-def open_page(page: str | None = None, **query_params: str) -> AppTest:
-    app = AppTest.from_file(APP, default_timeout=RUN_TIMEOUT).run()
-    if page:
-        app.query_params.update(query_params)
-        app.switch_page(page).run()
-    assert not app.exception, [e.value for e in app.exception]
-    return app
-
-
-def texts(app: AppTest) -> str:
-    """Every piece of text on the page, as one string to search."""
-    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "success",
-                                  "warning", "error", "metric", "code") for e in getattr(app, kind)]
-    return "\n".join(str(part) for part in parts)
-
-
-def table_with(app: AppTest, column: str):
-    return next(frame.value for frame in app.dataframe if column in frame.value.columns)
-
-
-def widget(elements, label: str):
-    return next(element for element in elements if element.label == label)
 
 
 def test_waterfall_runs_from_the_base_value_through_each_contribution_to_the_output():

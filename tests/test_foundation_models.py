@@ -25,11 +25,15 @@ MESSAGES = ["WINNER!! You have won a 1000 pound prize, call now to claim", "Are 
 
 
 @pytest.fixture(scope="module")
-def adapted(tmp_path_factory):
+def folder(tmp_path_factory):
+    return tmp_path_factory.mktemp("foundation")
+
+
+@pytest.fixture(scope="module")
+def adapted(folder):
     """A registry holding the base and one version of each adaptation."""
     from hub.jobs.training import train
 
-    folder = tmp_path_factory.mktemp("foundation")
     registry = Registry(f"sqlite:///{folder / 'registry.db'}", folder / "store")
     plugins = load_plugins()
     base = register_base_model(plugins, registry, BASE)
@@ -45,25 +49,34 @@ def test_the_base_is_registered_once_with_its_upstream_source(adapted):
     assert register_base_model(plugins, registry, BASE).ref == base.ref == f"{BASE}:1"
     assert base.license == "apache-2.0"
     assert base.config["source"] == f"hf:{BASE}@c9745ed1d9f207416be6d2e6f8de32d1f16199bf"
+    (edge,) = registry.lineage(base.ref).ancestors  # hub lineage starts at the publisher
+    assert (edge.relation, edge.parent, edge.license) == ("copy", base.config["source"], "apache-2.0")
 
 
 def test_lineage_names_the_exact_base_version_and_the_dataset(adapted):
     _, registry, base, versions = adapted
     for kind, relation in (("full", "finetune"), ("lora", "adapter"), ("head", "finetune")):
-        edges = {(edge.relation, edge.parent) for edge in registry.lineage(versions[kind].ref).ancestors}
-        assert edges == {(relation, base.ref), ("trained_on", "sms-spam")}, kind
+        edges = {(edge.relation, edge.parent, edge.depth) for edge in registry.lineage(versions[kind].ref).ancestors}
+        assert edges == {(relation, base.ref, 1), ("trained_on", "sms-spam", 1),
+                         ("copy", base.config["source"], 2)}, kind
         assert versions[kind].metrics["test"]["accuracy"] >= 0
         assert versions[kind].config["reproducibility"]["base"]["commit"] == base.commit
 
 
-def test_stored_bytes_show_what_each_adaptation_adds_to_the_base(adapted):
-    _, registry, base, versions = adapted
-    store = registry.store
-    base_files = [file.sha256 for file in base.files]
+def test_models_show_says_what_each_adaptation_stores_beyond_the_base(adapted, folder):
+    import json
+
+    from click.testing import CliRunner
+
+    from hub.cli import cli
+
     added = {}
-    for kind, version in versions.items():
-        files = [file.sha256 for file in version.files]
-        added[kind] = (store.logical_size(files), store.stored_size(base_files + files) - store.stored_size(base_files))
+    for kind in KINDS:
+        result = CliRunner().invoke(cli, ["--registry", f"sqlite:///{folder / 'registry.db'}", "--store",
+                                          str(folder / "store"), "models", "show", f"sms-{kind}", "--json"])
+        assert result.exit_code == 0, result.output
+        sizes = json.loads(result.stdout)["storage"]["versions"]["1"]
+        added[kind] = sizes["logical_bytes"], sizes["stored_beyond_parents_bytes"]
     logical, extra = added["head"]
     assert logical > 90_000_000 and extra < 100_000  # a whole model, stored as its head and config
     logical, extra = added["lora"]

@@ -20,7 +20,8 @@ def register_base_model(plugins, registry, name: str):
     """The latest registered version of a plugin's base model, registering it first if absent.
 
     Its files come from the plugin (never downloaded); the version records the upstream it copies
-    (``config.source`` and the ``source`` tag, as ``hub pull-remote`` does for an imported model).
+    (``config.source`` and the ``source`` tag, as ``hub pull-remote`` does for an imported model) and
+    a ``copy`` lineage edge to it, so ``hub lineage`` and the license chain start at the publisher.
     """
     from hub.errors import UnknownNameError
 
@@ -28,6 +29,8 @@ def register_base_model(plugins, registry, name: str):
         return registry.get_version(name)
     except UnknownNameError:
         pass
+    from hub.registry import Parent
+
     provided = plugins.get("base_models", name)
     spec = provided.spec
     folder = spec.files()
@@ -38,6 +41,7 @@ def register_base_model(plugins, registry, name: str):
         license_reasons=[f"plugin {provided.plugin} ships it under {spec.license}, the license of {spec.source}"],
         framework=spec.framework, task=spec.task, description=spec.description,
         config={"source": spec.source, "plugin": provided.plugin}, tags={"source": spec.source},
+        lineage=[Parent(spec.source, "copy", license=spec.license)],
     )
 
 
@@ -70,6 +74,7 @@ def demo(ctx: click.Context) -> None:
 
 def foundation_model(plugins, registry, out) -> None:
     """Register the base once, fine-tune it on a capped slice of SMS spam, and show lineage and licenses."""
+    from hub.commands.models import stored_beyond_parents
     from hub.commands.train import training_display
     from hub.jobs.training import train
 
@@ -88,9 +93,8 @@ def foundation_model(plugins, registry, out) -> None:
     for edge in registry.lineage(record.ref).ancestors:
         out.print(f"  {edge.child} --{edge.relation}--> {edge.parent} ({edge.license})", markup=False, highlight=False)
     out.print(f"  {base.ref} is a copy of {base.config.get('source', '')}", markup=False, highlight=False)
-    base_files, files = [f.sha256 for f in base.files], [f.sha256 for f in record.files]
-    added = registry.store.stored_size(base_files + files) - registry.store.stored_size(base_files)
-    out.print(f"Storage: {registry.store.logical_size(files):,} bytes as pulled, {added:,} stored beyond the base "
+    logical = registry.store.logical_size(f.sha256 for f in record.files)
+    out.print(f"Storage: {logical:,} bytes as pulled, {stored_beyond_parents(registry, record):,} stored beyond the base "
               "(the store keeps each safetensors tensor once, so unchanged ones cost nothing)")
     check = registry.check_license(record.ref)
     out.print(f"License chain: {record.license} (verdict {check.verdict})", markup=False, highlight=False)

@@ -25,13 +25,27 @@ def _report_names(version) -> str:
     return ", ".join(sorted({report.evaluator for report in version.reports}))
 
 
-def _storage(store, record) -> dict:
+def stored_beyond_parents(registry, version) -> int:
+    """Bytes the store holds for ``version`` beyond what its registered parent models already hold:
+    what a fine-tune, adapter or quantization really added (a head-only fine-tune adds its head, an
+    adapter only itself), since the store keeps each file and each safetensors tensor once."""
+    parents = [file.sha256 for edge in version.lineage if edge.kind == "model" and edge.internal
+               for file in registry.resolve(edge.parent).files]
+    files = [file.sha256 for file in version.files]
+    return registry.store.stored_size(parents + files) - registry.store.stored_size(parents)
+
+
+def _storage(registry, record) -> dict:
     """Bytes of files as pulled against bytes the store holds, which counts shared files and tensors once."""
+    store = registry.store
     latest = [file.sha256 for file in record.latest.files]
     every = [file.sha256 for version in record.versions for file in version.files]
     return {
         "latest": {"logical_bytes": store.logical_size(latest), "stored_bytes": store.stored_size(latest)},
         "all_versions": {"logical_bytes": store.logical_size(every), "stored_bytes": store.stored_size(every)},
+        "versions": {str(version.version): {
+            "logical_bytes": store.logical_size(file.sha256 for file in version.files),
+            "stored_beyond_parents_bytes": stored_beyond_parents(registry, version)} for version in record.versions},
     }
 
 
@@ -90,16 +104,18 @@ def show_model(ctx: click.Context, name: str, as_json: bool) -> None:
     """One model: its versions, license, training data, metrics and reports."""
     registry = open_registry(ctx)
     record = registry.get_model(name)
-    storage = _storage(registry.store, record)
+    storage = _storage(registry, record)
     if as_json:
         emit_json({**record.as_dict(), "storage": storage})
         return
     out = console()
     out.print(f"[bold]{record.name}[/]  {record.description}")
+    sizes = storage["versions"]
     out.print(table("Versions", ("version", "created", "license", "model type", "trained on", "test metrics",
-                                 "reports"), [
+                                 "reports", "bytes as pulled", "stored beyond parents"), [
         (v.version, v.created_at.strftime("%Y-%m-%d %H:%M"), v.license, v.model_type, _trained_on(v),
-         _headline(v), _report_names(v))
+         _headline(v), _report_names(v), f"{sizes[str(v.version)]['logical_bytes']:,}",
+         f"{sizes[str(v.version)]['stored_beyond_parents_bytes']:,}")
         for v in record.versions
     ]))
     latest = record.latest
@@ -138,6 +154,7 @@ def search_models(ctx: click.Context, expression: str, limit: int, after: str | 
     Filters, joined by AND, OR and parentheses (side by side means AND):
       name:acme/*  tag:team=risk  license:apache-2.0  task:text-generation  framework:sklearn
       dataset:german-credit  created>=2025-01-31  base:acme/llama  ancestor:acme/llama (at any depth)
+      alias:production (the version the alias points at)
     """
     page = open_registry(ctx).search(expression, limit=limit, after=after)
     if as_json:

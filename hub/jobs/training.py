@@ -8,6 +8,7 @@ trained version records the same facts whatever framework fitted it.
 from __future__ import annotations
 
 import contextlib
+import os
 import platform
 import tempfile
 from importlib import metadata
@@ -53,6 +54,13 @@ def library_versions(package: str) -> dict[str, str]:
     return dict(sorted(found.items()))
 
 
+def main_process() -> bool:
+    """Whether this process scores and registers what it trains. Under ``torchrun`` (which sets
+    ``RANK``) every process trains its share, and only rank 0 goes on, so one command registers one
+    version however many processes ran it."""
+    return int(os.environ.get("RANK", "0")) == 0
+
+
 def train(
     plugins: Plugins,
     registry: Registry,
@@ -67,13 +75,14 @@ def train(
     max_rows: int | None = None,
     progress: ProgressCallback = no_progress,
     on_event: TrainingEventCallback = no_events,
-) -> VersionRecord:
+) -> VersionRecord | None:
     """Fit on the training split, score the held-out split, and register version N+1.
 
     ``base`` (``NAME``, ``NAME:V`` or ``NAME@ALIAS``) is a registered version that a model type
     with a ``base_relation`` is adapted from; ``max_rows`` caps the training rows (a seeded,
     stratified sample; the held-out rows stay the same). Ctrl-C or SIGTERM stops the job with
-    :class:`hub.jobs.stopping.JobStopped` and registers nothing.
+    :class:`hub.jobs.stopping.JobStopped` and registers nothing. Under ``torchrun`` only rank 0
+    returns the version; the other processes return None once their share of training is done.
     """
     data = plugins.get("datasets", dataset)
     model = plugins.get("models", model_type)
@@ -117,6 +126,8 @@ def train(
         )
         progress(f"Fitting {model_type}", 0.1)
         fitted = trainer.spec.fit(request)
+        if not main_process():
+            return None
 
         progress("Scoring the held-out split", 0.8)
         test_X = test_rows.columns(features, "a feature")

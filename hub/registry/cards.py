@@ -38,7 +38,8 @@ def hub_name(ref: str) -> str:
 
 def owned_metadata(version: VersionRecord, check: Check) -> dict[str, Any]:
     meta: dict[str, Any] = dict(licenses.hugging_face_fields(version.license, link=version.license_link or None))
-    bases = [edge for edge in version.lineage if edge.kind != DATASET]
+    # A copy is the published model itself, not something made from a base.
+    bases = [edge for edge in version.lineage if edge.kind != DATASET and edge.relation != "copy"]
     if bases:
         names = [hub_name(edge.parent) for edge in bases]
         meta["base_model"] = names[0] if len(names) == 1 else names

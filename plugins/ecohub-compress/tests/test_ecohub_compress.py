@@ -120,16 +120,27 @@ def test_a_text_classifier_quantized_with_hub_derive_predicts_like_its_parent(re
 
     version, deltas = derived["version"], derived["deltas"]
     assert [(edge["parent"], edge["relation"]) for edge in version["lineage"]] == [("spam:1", "quantized")]
-    assert version["config"]["derived"]["details"]["quantized_operators"] > 0
+    details = version["config"]["derived"]["details"]
+    assert details["quantized_operators"] > 0
+    # the residual adds and layer norms were fused before quantizing: that is where int8's speed comes from
+    assert details["fused_operators"]["SkipLayerNormalization"] == 2 * 2
     assert abs(deltas["metrics"]["accuracy"]["delta"]) <= 0.05
     folder = exported(tmp_path, "spam:2")
     assert sorted(p.name for p in folder.iterdir()) == ["ecohub.json", "model.onnx", "tokenizer.json"]
     assert_runs_no_code(folder)
 
     from ecohub_compress.runtime import load
+    from hub.jobs.loading import loaded_version
+    from hub.plugins.events import open_registry
+    from hub.plugins.manager import installed_plugins
 
-    assert list(load(folder).predict(["WINNER!! Claim your prize now", "see you at lunch"])) in (
-        [0, 0], [0, 1], [1, 0], [1, 1])
+    texts = ["WINNER!! Claim your prize now", "see you at lunch", "Call 0800 now to claim", "ok thanks"]
+    plugins = installed_plugins()
+    registry = open_registry(f"sqlite:///{tmp_path / 'registry.db'}", str(tmp_path / "store"), plugins)
+    with loaded_version(plugins, registry, registry.resolve("spam:1")) as parent:
+        expected = parent.model.predict_proba(texts)
+    registry.close()
+    assert abs(load(folder).predict_proba(texts) - expected).max() < 0.05
 
 
 def test_a_graph_that_reads_weights_from_another_file_is_refused(tmp_path):

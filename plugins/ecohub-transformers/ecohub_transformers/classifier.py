@@ -37,8 +37,11 @@ FORMAT = "ecohub-text-classifier/1"
 SETTINGS = "ecohub.json"
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt",
                    "vocab.json", "merges.txt", "added_tokens.json")
-PREDICT_BATCH = 64
+PREDICT_BATCH = 32
+"""Rows per forward pass when predicting, sorted by length: on MiniLM on 2 CPU cores 32 beat 16 and 64."""
 LORA_TARGETS = ["query", "value"]
+HEAD_MODULES = ("pooler",)
+"""Parts of a classification head besides the classifier that LoRA trains whole, where the base has them."""
 
 
 @contextlib.contextmanager
@@ -131,10 +134,20 @@ class TextClassifier:
         return self
 
     def _with_adapters(self, model: Any) -> Any:
+        """LoRA on the attention, and the whole classification head trained and stored with the adapter.
+
+        A BERT-style head reads the [CLS] token through a pooler. A sentence encoder such as MiniLM
+        was trained on mean-pooled tokens, so its pooler is not tuned for classifying; left frozen,
+        it keeps a LoRA run on a small slice predicting the majority class only. The pooler is one
+        square layer (384 by 384 on MiniLM), so the adapter stays under a megabyte.
+        """
         from peft import LoraConfig, TaskType, get_peft_model
 
+        head = ["classifier", *(name for name in HEAD_MODULES
+                                if any(module.rsplit(".", 1)[-1] == name for module, _ in model.named_modules()))]
         return get_peft_model(model, LoraConfig(task_type=TaskType.SEQ_CLS, r=self.lora_r, lora_alpha=self.lora_alpha,
-                                                lora_dropout=self.lora_dropout, target_modules=LORA_TARGETS))
+                                                lora_dropout=self.lora_dropout, target_modules=LORA_TARGETS,
+                                                modules_to_save=head))
 
     def _fit_head(self, model: Any, head: torch.nn.Module, tokens: list[list[int]], codes: np.ndarray,
                   config: LoopConfig, on_event: TrainingEventCallback, where: Placement):

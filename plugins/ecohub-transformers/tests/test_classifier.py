@@ -51,9 +51,32 @@ def test_lora_stores_only_the_adapter_and_names_the_registered_base(sms, minilm,
     adapter = json.loads((tmp_path / "adapter_config.json").read_text())
     assert adapter["base_model_name_or_path"] == BASE
     assert adapter["r"] == 8 and sorted(adapter["target_modules"]) == ["query", "value"]
-    assert "classifier" in adapter["modules_to_save"]
+    assert {"classifier", "pooler"} <= set(adapter["modules_to_save"])
     with pytest.raises(HubError, match="needs its base model's files"):
         TextClassifier.load(tmp_path)
+
+
+@pytest.mark.slow
+def test_lora_with_its_default_parameters_learns_both_classes_of_a_small_slice(minilm):
+    """Three epochs on 160 messages (21 spam): the defaults must learn spam, not settle on 'ham'."""
+    import os
+    from pathlib import Path
+
+    import pandas as pd
+
+    from ecohub_transformers import LORA
+
+    table = pd.read_csv(Path(os.environ.get("HUB_DATA_DIR", "../shared/data")) / "sms_spam.csv.gz")
+    table = table.sample(frac=1.0, random_state=0).reset_index(drop=True)
+    y = (table.label == "spam").to_numpy().astype("int64")
+    train, held_out = slice(0, 160), slice(2000, 2200)
+    model = TextClassifier(adaptation="lora", **{**LORA.default_params, "max_length": 32}).fit(
+        table[["text"]][train], y[train], base=minilm, base_name=BASE, classes=("ham", "spam"))
+
+    predicted = model.predict(table[["text"]][held_out])
+    assert set(predicted) == {0, 1}
+    assert (predicted == y[held_out]).mean() > 0.9
+    assert predicted[y[held_out] == 1].mean() > 0.5  # most spam is caught
 
 
 def test_same_seed_gives_identical_predictions(sms, minilm, tiny):
