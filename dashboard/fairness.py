@@ -57,7 +57,7 @@ def badges(body: Mapping[str, Any]) -> list[str]:
                 continue
             color, icon = VERDICT_BADGES.get(verdict.get("verdict"), ("gray", "remove"))
             found.append(f":{color}-badge[:material/{icon}: {name}: {verdict.get('rule')} {verdict.get('verdict')}, "
-                         f"{_number(verdict.get('value'))}]")
+                         f"{number_text(verdict.get('value'))}]")
         thin = sum(not group.get("sufficient", True) for group in feature.get("groups", []))
         if thin:
             found.append(f":orange-badge[:material/error: {name}: {thin} group(s) too small to judge]")
@@ -201,7 +201,7 @@ def disparity(feature: Mapping[str, Any], task: str) -> None:
     keys = DISPARITIES[task]
     intervals = feature.get("intervals") or {}
     for column, key in zip(st.columns(len(keys)), keys):
-        column.metric(LABELS.get(key, frames.metric_label(key)), _number(feature.get(key)),
+        column.metric(LABELS.get(key, frames.metric_label(key)), number_text(feature.get(key)),
                       help=METRIC_HELP.get(key))
         column.caption(f"95% interval {interval_text(intervals.get(key), percent=False)}")
     if task == "binary" and not feature.get("verdicts"):
@@ -222,7 +222,7 @@ def verdict_table(feature: Mapping[str, Any]) -> None:
         st.markdown(
             f":{color}-badge[:material/{icon}: {verdict.get('verdict', '?')}] **{verdict.get('rule')}** "
             f"(`{verdict.get('metric')}` {verdict.get('op')} {verdict.get('threshold')}): "
-            f"{_number(value)}, 95% interval {interval_text([verdict.get('low'), verdict.get('high')], percent=False)}"
+            f"{number_text(value)}, 95% interval {interval_text([verdict.get('low'), verdict.get('high')], percent=False)}"
             + (f"; too few rows in {', '.join(map(str, verdict['insufficient_groups']))}"
                if verdict.get("insufficient_groups") else ""),
             help=verdict.get("reading"),
@@ -286,7 +286,7 @@ def thresholds(curves: Mapping[str, Any], key: str) -> None:
             st.table(table.style.format({**{label: "{:.1%}" for label in charts.RATE_METRICS.values()},
                                          **{f"{label} change": "{:+.1%}" for label in charts.RATE_METRICS.values()}},
                                         na_rep="—"), hide_index=True)
-            st.caption(f"Selection-rate ratio at {chosen:.2f}: {_number(ratio)} (point estimate, no interval; "
+            st.caption(f"Selection-rate ratio at {chosen:.2f}: {number_text(ratio)} (point estimate, no interval; "
                        f"changes are against the deployed {grid[deployed]:.2f}).")
             for column, metric in zip(st.columns(len(charts.RATE_METRICS)), charts.RATE_METRICS):
                 column.altair_chart(charts.threshold_chart(grid, feature, chosen, metric), width="stretch")
@@ -318,8 +318,8 @@ def before_after(before: Mapping[str, Any], after: Mapping[str, Any], before_ref
         for key in DISPARITIES[task_of(before)]:
             rows.append({
                 "Column": feature["feature"], "Measure": LABELS.get(key, frames.metric_label(key)),
-                before_ref: f"{_number(feature.get(key))} ({interval_text((feature.get('intervals') or {}).get(key), False)})",
-                after_ref: f"{_number(other.get(key))} ({interval_text((other.get('intervals') or {}).get(key), False)})",
+                before_ref: f"{number_text(feature.get(key))} ({interval_text((feature.get('intervals') or {}).get(key), False)})",
+                after_ref: f"{number_text(other.get(key))} ({interval_text((other.get('intervals') or {}).get(key), False)})",
                 "Change": None if feature.get(key) is None or other.get(key) is None else
                 f"{other[key] - feature[key]:+.3f}",
             })
@@ -347,5 +347,6 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}"
 
 
-def _number(value: float | None) -> str:
+def number_text(value: float | None) -> str:
+    """A disparity or rate to three decimals; a dash where it is undefined."""
     return "—" if value is None else f"{value:.3f}"

@@ -91,7 +91,7 @@ def task_registry(root: Path) -> config.Location:
 
 def text_registry(root: Path) -> config.Location:
     """sms-spam v1: a MiniLM ``text-head`` trained on 48 messages, explained on a few texts at 20 masked strings each."""
-    from hub.commands.demo import register_base_model
+    from hub.jobs.training import register_base_model
     from hub.jobs.evaluation import evaluate
     from hub.jobs.training import train
     from hub.plugins.manager import installed_plugins

@@ -145,6 +145,8 @@ class Dashboard:
     def settled(self) -> None:
         """Wait until Streamlit has finished running the page's script (fragments may run again later)."""
         self.page.locator("[data-testid=stApp][data-test-script-state=notRunning]").wait_for()
+        # Elements of the previous run (a widget whose key changed) linger as stale until cleared.
+        expect(self.page.locator("[data-stale=true]")).to_have_count(0)
         expect(self.page.locator("[data-testid=stException]")).to_have_count(0)
 
     def choose(self, label: str, option: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from hub import config
-from hub.commands.demo import register_base_model
+from hub.jobs.training import register_base_model
 from hub.jobs.evaluation import evaluate
 from hub.jobs.training import train
 from hub.plugins.manager import installed_plugins

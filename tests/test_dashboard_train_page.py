@@ -124,7 +124,7 @@ def test_model_types_are_those_that_fit_the_datasets_task_and_text_ones_offer_a_
 
 
 def test_a_registered_text_base_is_offered_first_with_its_aliases(empty):
-    from hub.commands.demo import register_base_model
+    from hub.jobs.training import register_base_model
     from hub.plugins.manager import installed_plugins
 
     registry = Registry(empty.url, empty.store)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from hub.commands.demo import register_base_model
+from hub.jobs.training import register_base_model
 from hub.jobs.loading import loaded_version
 from hub.plugins.manager import load_plugins
 from hub.registry import Registry

@@ -69,7 +69,7 @@ def recorded_metrics(a: VersionRecord, b: VersionRecord) -> None:
 
 
 def importance_ranks(registry: Registry, version: VersionRecord) -> list[str] | None:
-    report = next((r for r in {**registry.latest_reports(version), **registry.canonical_reports(version)}.values()
+    report = next((r for r in registry.reviewed_reports(version).values()
                    if r.kind == "explanation"), None)
     if report is None:
         return None
@@ -129,8 +129,8 @@ def decisions(a: VersionRecord, b: VersionRecord) -> None:
         with st.container(border=True):
             st.subheader(f"By {column}")
             st.table(pd.DataFrame([{
-                "Disparity": frames.metric_label(name), a.ref: fairness._number(entry["a"]),
-                b.ref: fairness._number(entry["b"]), "Change (95% interval)": delta_text(entry, percent=False),
+                "Disparity": frames.metric_label(name), a.ref: fairness.number_text(entry["a"]),
+                b.ref: fairness.number_text(entry["b"]), "Change (95% interval)": delta_text(entry, percent=False),
             } for name, entry in found["disparities"].items()]), hide_index=True)
             st.table(pd.DataFrame([{
                 "Group": group["group"], "Rows": group["count"],

@@ -139,7 +139,7 @@ def metrics(version: VersionRecord) -> None:
 
 def reports(registry: Registry, version: VersionRecord) -> None:
     """The canonical report of each evaluator (an evaluator without one shows its newest), in brief."""
-    shown = {**registry.latest_reports(version), **registry.canonical_reports(version)}
+    shown = registry.reviewed_reports(version)
     if not shown:
         st.info(f"No reports yet. Run `hub evaluate {version.ref}` to add SHAP and fairness reports.",
                 icon=":material/info:")

@@ -25,7 +25,7 @@ st.page_link("views/model.py", label=f"Back to {version.ref}", icon=":material/f
              query_params={"model": version.model, "version": str(version.version)})
 
 canonical = registry.canonical_reports(version)
-shown = {**registry.latest_reports(version), **canonical}
+shown = registry.reviewed_reports(version)
 st.header("Reports you are signing off")
 if shown:
     st.dataframe(pd.DataFrame([{

@@ -154,7 +154,7 @@ def training_form(plugins: Plugins, datasets, model_types) -> None:
 
         arguments = dict(request)
         if not registered:
-            from hub.commands.demo import register_base_model
+            from hub.jobs.training import register_base_model
 
             job.progress(f"Registering the base model {base}", 0.0)
             arguments["base"] = register_base_model(plugins, state.registry(), base).ref

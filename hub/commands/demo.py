@@ -16,35 +16,6 @@ FOUNDATION = {"base": "sentence-transformers/all-MiniLM-L6-v2", "dataset": "sms-
               "params": {"epochs": 2, "learning_rate": 1e-4, "max_length": 64}}
 
 
-def register_base_model(plugins, registry, name: str):
-    """The latest registered version of a plugin's base model, registering it first if absent.
-
-    Its files come from the plugin (never downloaded); the version records the upstream it copies
-    (``config.source`` and the ``source`` tag, as ``hub pull-remote`` does for an imported model) and
-    a ``copy`` lineage edge to it, so ``hub lineage`` and the license chain start at the publisher.
-    """
-    from hub.errors import UnknownNameError
-
-    try:
-        return registry.get_version(name)
-    except UnknownNameError:
-        pass
-    from hub.registry import Parent
-
-    provided = plugins.get("base_models", name)
-    spec = provided.spec
-    folder = spec.files()
-    files = {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*"))
-             if path.is_file() and ".git" not in path.relative_to(folder).parts and "__pycache__" not in path.parts}
-    return registry.register_version(
-        spec.name, files=files, license=spec.license,
-        license_reasons=[f"plugin {provided.plugin} ships it under {spec.license}, the license of {spec.source}"],
-        framework=spec.framework, task=spec.task, description=spec.description,
-        config={"source": spec.source, "plugin": provided.plugin}, tags={"source": spec.source},
-        lineage=[Parent(spec.source, "copy", license=spec.license)],
-    )
-
-
 @click.command()
 @click.pass_context
 def demo(ctx: click.Context) -> None:
@@ -76,7 +47,7 @@ def foundation_model(plugins, registry, out) -> None:
     """Register the base once, fine-tune it on a capped slice of SMS spam, and show lineage and licenses."""
     from hub.commands.models import stored_beyond_parents
     from hub.commands.train import training_display
-    from hub.jobs.training import train
+    from hub.jobs.training import register_base_model, train
 
     out.rule("Foundation model: fine-tuning MiniLM to filter SMS spam")
     base = register_base_model(plugins, registry, FOUNDATION["base"])

@@ -29,7 +29,7 @@ def signoff(ctx: click.Context, ref: str, decision: str | None, comment: str, re
     registry = open_registry(ctx)
     version = registry.resolve(ref)
     if decision:
-        shown = {**registry.latest_reports(version), **registry.canonical_reports(version)}
+        shown = registry.reviewed_reports(version)
         seen = reports or [report.sha256 for report in shown.values()]
         decided = registry.sign_off(version.ref, decision, comment, reports_seen=seen)
         if as_json:

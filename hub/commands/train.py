@@ -62,13 +62,6 @@ def training_display(title: str) -> Iterator[tuple]:
         yield progress, on_event
 
 
-@contextlib.contextmanager
-def quiet_display() -> Iterator[tuple]:
-    from hub.specs import no_events, no_progress
-
-    yield no_progress, no_events
-
-
 @click.command()
 @click.option("--dataset", required=True, help="Dataset name (see 'hub datasets list').")
 @click.option("--model", "model_type", required=True, help="Model type (see 'hub model-types list').")
@@ -93,12 +86,14 @@ def train(ctx, dataset, model_type, name, base, params, epochs, max_steps, max_r
     """
     from hub.jobs.training import main_process, train as run_training
     from hub.plugins.manager import installed_plugins
+    from hub.specs import no_events, no_progress
 
     params = parse_params(params)
     params.update({key: value for key, value in (("epochs", epochs), ("max_steps", max_steps)) if value})
     registry = open_registry(ctx)
     # Under torchrun one display is enough: the other processes train quietly.
-    display = training_display(f"Training {model_type} on {dataset}") if main_process() else quiet_display()
+    display = training_display(f"Training {model_type} on {dataset}") if main_process() else \
+        contextlib.nullcontext((no_progress, no_events))
     with display as (progress, on_event):
         record = run_training(
             installed_plugins(), registry, dataset=dataset, model_type=model_type, name=name, params=params,

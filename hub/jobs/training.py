@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from hub import __version__
-from hub.errors import HubError
+from hub.errors import HubError, UnknownNameError
 from hub.jobs.data import held_out_split, load_labelled, subsample
 from hub.jobs.loading import exported_base, predict
 from hub.jobs.metrics import task_metrics
 from hub.jobs.stopping import stoppable
 from hub.plugins.manager import Plugins
 from hub.registry import DatasetUse, Registry, VersionRecord, licenses
-from hub.registry.lineage import Parent
+from hub.registry.lineage import COPY, Parent
 from hub.registry.registry import validate_name
 from hub.specs import FitRequest, ProgressCallback, TrainingEventCallback, no_events, no_progress
 
@@ -200,3 +200,28 @@ def train(
     plugins.notify("hub_after_training", version=record, model=fitted)
     progress("Registered", 1.0)
     return record
+
+
+def register_base_model(plugins: Plugins, registry: Registry, name: str) -> VersionRecord:
+    """The latest registered version of a plugin's base model, registering it first if absent.
+
+    Its files come from the plugin (never downloaded); the version records the upstream it copies
+    (``config.source`` and the ``source`` tag, as ``hub pull-remote`` does for an imported model) and
+    a ``copy`` lineage edge to it, so ``hub lineage`` and the license chain start at the publisher.
+    """
+    try:
+        return registry.get_version(name)
+    except UnknownNameError:
+        pass
+    provided = plugins.get("base_models", name)
+    spec = provided.spec
+    folder = spec.files()
+    files = {path.relative_to(folder).as_posix(): path for path in sorted(folder.rglob("*"))
+             if path.is_file() and ".git" not in path.relative_to(folder).parts and "__pycache__" not in path.parts}
+    return registry.register_version(
+        spec.name, files=files, license=spec.license,
+        license_reasons=[f"plugin {provided.plugin} ships it under {spec.license}, the license of {spec.source}"],
+        framework=spec.framework, task=spec.task, description=spec.description,
+        config={"source": spec.source, "plugin": provided.plugin}, tags={"source": spec.source},
+        lineage=[Parent(spec.source, COPY, license=spec.license)],
+    )

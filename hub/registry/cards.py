@@ -16,7 +16,7 @@ from typing import Any, Mapping
 
 from hub.registry import card_yaml, licenses
 from hub.errors import HubError
-from hub.registry.lineage import DATASET
+from hub.registry.lineage import COPY, DATASET
 from hub.registry.policy import FAIL, WARN, Check
 from hub.registry.records import ReportRecord, VersionRecord
 
@@ -39,7 +39,7 @@ def hub_name(ref: str) -> str:
 def owned_metadata(version: VersionRecord, check: Check) -> dict[str, Any]:
     meta: dict[str, Any] = dict(licenses.hugging_face_fields(version.license, link=version.license_link or None))
     # A copy is the published model itself, not something made from a base.
-    bases = [edge for edge in version.lineage if edge.kind != DATASET and edge.relation != "copy"]
+    bases = [edge for edge in version.lineage if edge.kind != DATASET and edge.relation != COPY]
     if bases:
         names = [hub_name(edge.parent) for edge in bases]
         meta["base_model"] = names[0] if len(names) == 1 else names

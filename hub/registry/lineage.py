@@ -23,7 +23,8 @@ from hub.registry import naming
 from hub.registry.records import Edge
 from hub.registry.tables import LineageEdge, Model, ModelVersion
 
-MODEL_RELATIONS = ("finetune", "adapter", "quantized", "distilled", "pruned", "merged", "mitigated", "copy")
+COPY = "copy"
+MODEL_RELATIONS = ("finetune", "adapter", "quantized", "distilled", "pruned", "merged", "mitigated", COPY)
 """How a version was made from a model; ``copy`` is the same weights registered here from where they
 were published (the embedded base model and its Hugging Face id and revision)."""
 DATASET_RELATION = "trained_on"

@@ -386,6 +386,11 @@ class Registry:
             accepted = frozenset(entry.get("sha256") for entry in imported if entry.get("role") == reports_.CANONICAL)
         return reports_.canonical(version.reports, accepted)
 
+    def reviewed_reports(self, version: VersionRecord) -> dict[str, ReportRecord]:
+        """What a reviewer reads and signs off: each evaluator's canonical report, or its newest
+        report where it has no canonical one yet."""
+        return {**self.latest_reports(version), **self.canonical_reports(version)}
+
     # -- gates -----------------------------------------------------------------------------
 
     def set_gate_policy(self, document: Mapping[str, Any], namespace: str | None = None, *,
